@@ -1,0 +1,293 @@
+/*
+ * The translation block cache: a hash table of blocks keyed by (pc, flags), a
+ * translation path that builds IR, optimizes and compiles it, and the retire/reclaim
+ * scheme described in tb.h.
+ *
+ * Locking: one mutex guards the hash table, translation and the thread list. Lookups
+ * that hit a thread's jump cache take no lock; misses and translations do. Chain links
+ * are written with the lock held and read without it (a pointer store is atomic).
+ */
+#include "tcg/exec/tb.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TB_HASH_BITS 16
+
+struct TbCache {
+    const TbBackend *backend;
+    const TbFrontend *frontend;
+    GMutex lock;
+    TranslationBlock *hash[1 << TB_HASH_BITS];
+    uint64_t generation;      /* bumped by every flush: jump caches compare it */
+    uint64_t epoch;           /* bumped by every retirement */
+    TranslationBlock *retired; /* waiting for all online threads to pass epoch */
+    uint64_t retired_epoch;   /* epoch at which the last block was retired */
+    TbThread *threads;
+    IrBlock ir;               /* reused for every translation, under lock */
+    unsigned debug;
+};
+
+static inline unsigned tb_hash(uint64_t pc, uint64_t flags)
+{
+    uint64_t h = (pc ^ (flags * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    return (unsigned)(h >> (64 - TB_HASH_BITS));
+}
+
+static inline unsigned jmp_hash(uint64_t pc)
+{
+    return (unsigned)((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) &
+           ((1u << TB_JMP_CACHE_BITS) - 1);
+}
+
+TbCache *tb_cache_new(const TbBackend *backend, const TbFrontend *frontend)
+{
+    TbCache *c = g_new0(TbCache, 1);
+    c->backend = backend;
+    c->frontend = frontend;
+    g_mutex_init(&c->lock);
+    ir_block_init(&c->ir, frontend->ctx);
+    return c;
+}
+
+static void free_block(TbCache *c, TranslationBlock *tb)
+{
+    c->backend->free_code(tb);
+    g_free(tb);
+}
+
+static void reclaim_locked(TbCache *c)
+{
+    if (!c->retired) {
+        return;
+    }
+    for (TbThread *t = c->threads; t; t = t->next) {
+        if (t->online && t->seen_epoch < c->retired_epoch) {
+            return;
+        }
+    }
+    TranslationBlock *tb = c->retired;
+    c->retired = NULL;
+    while (tb) {
+        TranslationBlock *next = tb->retired_next;
+        free_block(c, tb);
+        tb = next;
+    }
+}
+
+void tb_cache_free(TbCache *c)
+{
+    if (!c) {
+        return;
+    }
+    tb_flush(c);
+    g_mutex_lock(&c->lock);
+    for (TbThread *t = c->threads; t; t = t->next) {
+        t->online = false;
+    }
+    reclaim_locked(c);
+    g_mutex_unlock(&c->lock);
+    ir_block_destroy(&c->ir);
+    g_mutex_clear(&c->lock);
+    g_free(c);
+}
+
+const TbBackend *tb_cache_backend(const TbCache *c)
+{
+    return c->backend;
+}
+
+const IrContext *tb_cache_context(const TbCache *c)
+{
+    return c->frontend->ctx;
+}
+
+void tb_cache_set_debug(TbCache *c, unsigned flags)
+{
+    c->debug = flags;
+}
+
+void tb_thread_attach(TbCache *c, TbThread *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->cache = c;
+    g_mutex_lock(&c->lock);
+    t->jmp_gen = c->generation;
+    t->seen_epoch = c->epoch;
+    t->next = c->threads;
+    c->threads = t;
+    g_mutex_unlock(&c->lock);
+}
+
+void tb_thread_detach(TbThread *t)
+{
+    TbCache *c = t->cache;
+    g_mutex_lock(&c->lock);
+    for (TbThread **p = &c->threads; *p; p = &(*p)->next) {
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
+    }
+    reclaim_locked(c);
+    g_mutex_unlock(&c->lock);
+}
+
+void tb_exec_enter(TbThread *t)
+{
+    TbCache *c = t->cache;
+    g_mutex_lock(&c->lock);
+    t->online = true;
+    t->seen_epoch = c->epoch;
+    g_mutex_unlock(&c->lock);
+}
+
+void tb_exec_leave(TbThread *t)
+{
+    TbCache *c = t->cache;
+    g_mutex_lock(&c->lock);
+    t->online = false;
+    reclaim_locked(c);
+    g_mutex_unlock(&c->lock);
+}
+
+static TranslationBlock *hash_lookup_locked(TbCache *c, uint64_t pc, uint64_t flags)
+{
+    for (TranslationBlock *tb = c->hash[tb_hash(pc, flags)]; tb; tb = tb->hash_next) {
+        if (tb->pc == pc && tb->flags == flags) {
+            return tb;
+        }
+    }
+    return NULL;
+}
+
+static TranslationBlock *translate_locked(TbCache *c, void *env, uint64_t pc, uint64_t flags)
+{
+    TranslationBlock *tb = g_new0(TranslationBlock, 1);
+    tb->pc = pc;
+    tb->flags = flags;
+    IrBlock *b = &c->ir;
+    ir_block_reset(b);
+    c->frontend->translate(env, tb, b);
+    if (c->debug & TB_DEBUG_IR) {
+        g_autofree char *s = ir_dump(b);
+        fprintf(stderr, "IR pc=0x%" PRIx64 ":\n%s\n", pc, s);
+    }
+    if (!(c->debug & TB_DEBUG_NO_OPT)) {
+        ir_optimize(b);
+    }
+    if (c->debug & TB_DEBUG_IR_OPT) {
+        g_autofree char *s = ir_dump(b);
+        fprintf(stderr, "IR after optimization pc=0x%" PRIx64 ":\n%s\n", pc, s);
+    }
+    c->backend->compile(c, tb, b);
+    unsigned h = tb_hash(pc, flags);
+    tb->hash_next = c->hash[h];
+    c->hash[h] = tb;
+    return tb;
+}
+
+TranslationBlock *tb_find(TbThread *t, void *env, uint64_t pc, uint64_t flags)
+{
+    TbCache *c = t->cache;
+    /* A safe point: this thread holds no block pointer here. */
+    uint64_t gen = __atomic_load_n(&c->generation, __ATOMIC_ACQUIRE);
+    if (t->jmp_gen != gen) {
+        memset(t->jmp_cache, 0, sizeof(t->jmp_cache));
+        t->jmp_gen = gen;
+    }
+    TranslationBlock **slot = &t->jmp_cache[jmp_hash(pc)];
+    TranslationBlock *tb = *slot;
+    if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid) {
+        return tb;
+    }
+    g_mutex_lock(&c->lock);
+    t->seen_epoch = c->epoch;
+    tb = hash_lookup_locked(c, pc, flags);
+    if (!tb) {
+        tb = translate_locked(c, env, pc, flags);
+    }
+    g_mutex_unlock(&c->lock);
+    *slot = tb;
+    return tb;
+}
+
+void tb_link(TbCache *c, TranslationBlock *from, unsigned slot, TranslationBlock *to)
+{
+    g_mutex_lock(&c->lock);
+    if (!from->invalid && !to->invalid) {
+        __atomic_store_n(&from->jmp_dest[slot], to, __ATOMIC_RELEASE);
+    }
+    g_mutex_unlock(&c->lock);
+}
+
+static void retire_locked(TbCache *c, TranslationBlock *tb)
+{
+    __atomic_store_n(&tb->invalid, 1, __ATOMIC_RELEASE);
+    tb->retired_next = c->retired;
+    c->retired = tb;
+}
+
+/* Unlinks every chain that points at an invalid block. */
+static void unlink_invalid_locked(TbCache *c)
+{
+    for (unsigned h = 0; h < (1u << TB_HASH_BITS); h++) {
+        for (TranslationBlock *tb = c->hash[h]; tb; tb = tb->hash_next) {
+            for (int i = 0; i < 2; i++) {
+                if (tb->jmp_dest[i] && tb->jmp_dest[i]->invalid) {
+                    __atomic_store_n(&tb->jmp_dest[i], NULL, __ATOMIC_RELEASE);
+                }
+            }
+        }
+    }
+}
+
+static void end_invalidation_locked(TbCache *c)
+{
+    __atomic_fetch_add(&c->generation, 1, __ATOMIC_RELEASE);
+    c->epoch++;
+    c->retired_epoch = c->epoch;
+    reclaim_locked(c);
+}
+
+void tb_flush(TbCache *c)
+{
+    g_mutex_lock(&c->lock);
+    for (unsigned h = 0; h < (1u << TB_HASH_BITS); h++) {
+        TranslationBlock *tb = c->hash[h];
+        c->hash[h] = NULL;
+        while (tb) {
+            TranslationBlock *next = tb->hash_next;
+            retire_locked(c, tb);
+            tb = next;
+        }
+    }
+    end_invalidation_locked(c);
+    g_mutex_unlock(&c->lock);
+}
+
+void tb_invalidate_range(TbCache *c, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + len;
+    bool any = false;
+    g_mutex_lock(&c->lock);
+    for (unsigned h = 0; h < (1u << TB_HASH_BITS); h++) {
+        for (TranslationBlock **p = &c->hash[h]; *p;) {
+            TranslationBlock *tb = *p;
+            if (tb->pc < end && tb->pc + tb->size > start) {
+                *p = tb->hash_next;
+                retire_locked(c, tb);
+                any = true;
+            } else {
+                p = &tb->hash_next;
+            }
+        }
+    }
+    if (any) {
+        unlink_invalid_locked(c);
+        end_invalidation_locked(c);
+    }
+    g_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,108 @@
+/*
+ * Translation blocks and their cache, shared by every guest front end and back end.
+ *
+ * A TranslationBlock is the compiled form of a run of guest code that starts at (pc,
+ * flags), where flags is whatever front-end state changes the translation (privilege,
+ * MMU on/off, ...). The cache maps (pc, flags) to blocks; each executing thread has a
+ * small direct-mapped jump cache in front of it. Blocks chain: an exit to a known pc
+ * remembers its successor, so hot loops never come back to the lookup.
+ *
+ * Invalidation (fence.i, unmapped or rewritten code) retires blocks rather than freeing
+ * them: another thread may still be running one. Retired blocks are freed once every
+ * thread that was executing at the time has come back to its loop (a tiny epoch-based
+ * reclamation: tb_exec_enter/tb_exec_leave bracket execution, tb_quiescent marks the
+ * safe points).
+ */
+#ifndef VMD_TCG_EXEC_TB_H
+#define VMD_TCG_EXEC_TB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tcg/ir/ir.h"
+
+typedef struct TbCache TbCache;
+typedef struct TranslationBlock TranslationBlock;
+
+struct TranslationBlock {
+    uint64_t pc;         /* guest pc of the first instruction */
+    uint64_t flags;      /* front-end state the translation depends on */
+    uint32_t size;       /* guest bytes covered, for range invalidation */
+    uint32_t n_insns;    /* guest instructions in the block */
+    void *code;          /* back-end code: bytecode or host code */
+    TranslationBlock *jmp_dest[2]; /* chained successors of exit_direct slots 0/1 */
+    volatile int invalid; /* set when retired: chains into it must not be taken */
+    TranslationBlock *hash_next; /* cache bucket list */
+    TranslationBlock *retired_next; /* retired list */
+};
+
+/* How a back end's exec() came back. */
+typedef enum TbExitKind {
+    TB_EXIT_CHAIN,  /* exit_direct through an unlinked slot: look up and link */
+    TB_EXIT_LOOKUP, /* exit_indirect: look up the pc in env */
+    TB_EXIT_RETURN, /* exit_return: code in TbExit.code */
+    TB_EXIT_REQUEST, /* exit_request was set at a block boundary */
+} TbExitKind;
+
+typedef struct TbExit {
+    TbExitKind kind;
+    TranslationBlock *last; /* the block that exited */
+    unsigned slot;          /* TB_EXIT_CHAIN: which slot */
+    uint64_t code;          /* TB_EXIT_RETURN: the exit_return immediate */
+} TbExit;
+
+typedef struct TbBackend {
+    const char *name;
+    /* Compiles b into tb->code. */
+    void (*compile)(TbCache *c, TranslationBlock *tb, IrBlock *b);
+    void (*free_code)(TranslationBlock *tb);
+    /* Runs from tb, following valid chains, until an exit it cannot follow. */
+    TbExit (*exec)(TbCache *c, void *env, TranslationBlock *tb);
+} TbBackend;
+
+typedef struct TbFrontend {
+    const IrContext *ctx;
+    /* Builds the IR of the block at pc; sets tb->size and tb->n_insns. */
+    void (*translate)(void *env, TranslationBlock *tb, IrBlock *b);
+} TbFrontend;
+
+/* The per-thread state a thread needs to run blocks from a cache. */
+#define TB_JMP_CACHE_BITS 12
+typedef struct TbThread {
+    TbCache *cache;
+    uint64_t seen_epoch;  /* last epoch this thread passed a quiescent point in */
+    bool online;          /* between tb_exec_enter and tb_exec_leave */
+    uint64_t jmp_gen;     /* cache generation the jump cache is valid for */
+    TranslationBlock *jmp_cache[1 << TB_JMP_CACHE_BITS];
+    struct TbThread *next;
+} TbThread;
+
+TbCache *tb_cache_new(const TbBackend *backend, const TbFrontend *frontend);
+void tb_cache_free(TbCache *c);
+const TbBackend *tb_cache_backend(const TbCache *c);
+const IrContext *tb_cache_context(const TbCache *c);
+
+/* Flags for the optimizer and debugging: -d in_asm/op/op_opt print to stderr. */
+enum {
+    TB_DEBUG_IR = 1 << 0,
+    TB_DEBUG_IR_OPT = 1 << 1,
+    TB_DEBUG_NO_OPT = 1 << 2,
+};
+void tb_cache_set_debug(TbCache *c, unsigned flags);
+
+/* Threads: register once, then bracket guest execution. */
+void tb_thread_attach(TbCache *c, TbThread *t);
+void tb_thread_detach(TbThread *t);
+void tb_exec_enter(TbThread *t);
+void tb_exec_leave(TbThread *t);
+
+/* Finds or translates the block at (pc, flags). */
+TranslationBlock *tb_find(TbThread *t, void *env, uint64_t pc, uint64_t flags);
+/* Links from->jmp_dest[slot] to to (unless either is invalid). */
+void tb_link(TbCache *c, TranslationBlock *from, unsigned slot, TranslationBlock *to);
+
+/* Invalidation. */
+void tb_flush(TbCache *c);
+void tb_invalidate_range(TbCache *c, uint64_t start, uint64_t len);
+
+#endif
