@@ -43,6 +43,7 @@ typedef enum RiscvPriv {
 } RiscvPriv;
 
 typedef struct TbCache TbCache;
+typedef struct TbThread TbThread;
 
 typedef struct RiscvCPU {
     /* Architectural state, registered as IR globals (keep 8-byte fields). */
@@ -66,6 +67,7 @@ typedef struct RiscvCPU {
     uint64_t instret;      /* retired instruction count, approximate (per block) */
     sigjmp_buf jmp_env;    /* where riscv_cpu_loop_exit() lands */
     TbCache *tbs;          /* the translation block cache this CPU runs from */
+    TbThread *tb_thread;   /* this CPU's jump cache and reclamation state in tbs */
     void *opaque;          /* owner's per-thread data (vmd-user: its TaskState) */
 
     /* Scratch for the back end (IR locals and spills); keep last. */
@@ -80,7 +82,19 @@ static inline void *riscv_g2h(uint64_t guest_addr)
     return (void *)(riscv_guest_base + (uintptr_t)guest_addr);
 }
 
+/*
+ * The translation block cache for guest code: one per process (user mode) or per
+ * machine, shared by all its CPUs. tci selects the interpreter back end.
+ */
+TbCache *riscv_tb_cache_new(bool user_mode, bool tci);
+
+/* Initializes cpu (all registers zero) to run from tbs on the calling thread, and
+ * releases it; a CPU must be destroyed on the thread that runs it. */
 void riscv_cpu_init(RiscvCPU *cpu, TbCache *tbs, bool user_mode);
+void riscv_cpu_destroy(RiscvCPU *cpu);
+/* Copies the architectural state (registers, pc, FP state) from src, e.g. for a new
+ * guest thread; the copy keeps its own control state. */
+void riscv_cpu_copy_state(RiscvCPU *dst, const RiscvCPU *src);
 
 /*
  * Runs guest code from cpu->pc until an exception or an exit request. Returns the cause
@@ -93,6 +107,8 @@ RiscvException riscv_cpu_exec(RiscvCPU *cpu);
  * Leaves guest code from inside a helper or a host signal handler (SIGSEGV on a guest
  * access in user mode): records the exception and long-jumps back into riscv_cpu_exec(),
  * which returns it. Only callable on the CPU's own thread while it executes guest code.
+ * The long jump does not restore the signal mask: a signal handler that calls this must
+ * have been installed with SA_NODEFER (or unblock its signal first).
  */
 _Noreturn void riscv_cpu_raise(RiscvCPU *cpu, RiscvException cause, uint64_t badaddr);
 
