@@ -219,13 +219,31 @@ void tb_link(TbCache *c, TranslationBlock *from, unsigned slot, TranslationBlock
     g_mutex_lock(&c->lock);
     if (!from->invalid && !to->invalid) {
         __atomic_store_n(&from->jmp_dest[slot], to, __ATOMIC_RELEASE);
+        if (c->backend->link) {
+            c->backend->link(from, slot, to);
+        }
     }
     g_mutex_unlock(&c->lock);
 }
 
+static void unlink_slot_locked(TbCache *c, TranslationBlock *tb, unsigned slot)
+{
+    __atomic_store_n(&tb->jmp_dest[slot], NULL, __ATOMIC_RELEASE);
+    if (c->backend->unlink) {
+        c->backend->unlink(tb, slot);
+    }
+}
+
+/* A retired block's own chains are cut too, so that a thread still inside retired
+ * code comes back to the loop at its next block boundary. */
 static void retire_locked(TbCache *c, TranslationBlock *tb)
 {
     __atomic_store_n(&tb->invalid, 1, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < 2; i++) {
+        if (tb->jmp_dest[i]) {
+            unlink_slot_locked(c, tb, i);
+        }
+    }
     tb->retired_next = c->retired;
     c->retired = tb;
 }
@@ -237,7 +255,7 @@ static void unlink_invalid_locked(TbCache *c)
         for (TranslationBlock *tb = c->hash[h]; tb; tb = tb->hash_next) {
             for (int i = 0; i < 2; i++) {
                 if (tb->jmp_dest[i] && tb->jmp_dest[i]->invalid) {
-                    __atomic_store_n(&tb->jmp_dest[i], NULL, __ATOMIC_RELEASE);
+                    unlink_slot_locked(c, tb, i);
                 }
             }
         }
@@ -250,6 +268,11 @@ static void end_invalidation_locked(TbCache *c)
     c->epoch++;
     c->retired_epoch = c->epoch;
     reclaim_locked(c);
+}
+
+bool tb_restore_state(TbCache *c, void *env, uintptr_t host_pc)
+{
+    return c->backend->restore_state && c->backend->restore_state(c, env, host_pc);
 }
 
 void tb_flush(TbCache *c)

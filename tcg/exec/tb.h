@@ -58,6 +58,15 @@ typedef struct TbBackend {
     void (*free_code)(TranslationBlock *tb);
     /* Runs from tb, following valid chains, until an exit it cannot follow. */
     TbExit (*exec)(TbCache *c, void *env, TranslationBlock *tb);
+    /* Optional, for back ends that patch code: make from's exit_direct slot jump
+     * straight to `to`, or back to the exec loop (unlink). Called with the cache lock
+     * held; other threads may be running `from` while it is patched. */
+    void (*link)(TranslationBlock *from, unsigned slot, TranslationBlock *to);
+    void (*unlink)(TranslationBlock *from, unsigned slot);
+    /* Optional: if host_pc is inside code of this back end, set env's guest pc to the
+     * guest instruction it belongs to and return true (precise exceptions from host
+     * faults). Back ends that keep env's pc current at every instruction leave it NULL. */
+    bool (*restore_state)(TbCache *c, void *env, uintptr_t host_pc);
 } TbBackend;
 
 typedef struct TbFrontend {
@@ -100,6 +109,10 @@ void tb_exec_leave(TbThread *t);
 TranslationBlock *tb_find(TbThread *t, void *env, uint64_t pc, uint64_t flags);
 /* Links from->jmp_dest[slot] to to (unless either is invalid). */
 void tb_link(TbCache *c, TranslationBlock *from, unsigned slot, TranslationBlock *to);
+
+/* For host fault handlers: see TbBackend.restore_state. False if host_pc is not in
+ * generated code (or the back end needs no restoring). */
+bool tb_restore_state(TbCache *c, void *env, uintptr_t host_pc);
 
 /* Invalidation. */
 void tb_flush(TbCache *c);
