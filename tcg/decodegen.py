@@ -748,6 +748,9 @@ def write_atomic(path, text):
     d = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=d, prefix='.decodegen-')
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)   # mkstemp creates 0600; be an ordinary file
         with os.fdopen(fd, 'w', encoding='utf-8') as f:
             f.write(text)
         os.replace(tmp, path)
@@ -760,7 +763,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description='Generate a C instruction decoder from a '
                                  '.decode table (see docs/decode-tables.md).')
     ap.add_argument('inputs', nargs='+', metavar='INPUT.decode')
-    ap.add_argument('-o', '--output', required=True, help='the .c.inc file to write')
+    ap.add_argument('-o', '--output', required=True, help="the file to write ('-': stdout)")
     ap.add_argument('--width', type=int, choices=(16, 32), default=32,
                     help='instruction width in bits (default 32)')
     ap.add_argument('--decode-fn', help='name of the decode function '
@@ -780,12 +783,10 @@ def main(argv=None):
         if m and args.stubs:
             path, width = m.group(1), int(m.group(2))
         tables.append((path, load(path, width)))
-    failed = False
-    for _, t in tables:
-        for e in t.errors:
-            print(e, file=sys.stderr)
-            failed = failed or bool(t.errors)
-    if failed:
+    errors = [e for _, t in tables for e in t.errors]
+    for e in errors:
+        print(e, file=sys.stderr)
+    if errors:
         return 1
     if len(tables) > 1 and not args.stubs:
         print('decodegen: only --stubs takes several inputs', file=sys.stderr)
@@ -812,7 +813,10 @@ def main(argv=None):
     except DecodeError as e:
         print(e, file=sys.stderr)
         return 1
-    write_atomic(args.output, text)
+    if args.output == '-':
+        sys.stdout.write(text)
+    else:
+        write_atomic(args.output, text)
     if args.depfile:
         deps = []
         for _, t in tables:
