@@ -40,8 +40,7 @@ static uint64_t add_special(uint64_t a, uint64_t b, Unpacked x, Unpacked y, Floa
     return x.kind == FK_ZERO ? b : a; /* adding zero is exact, subnormals included */
 }
 
-static inline uint64_t add_magnitudes(bool sign, Unpacked x, Unpacked y, FloatFmt f,
-                                      FloatStatus *s)
+static inline uint64_t add_magnitudes(bool sign, Unpacked x, Unpacked y, FloatFmt f, FloatStatus *s)
 {
     uint64_t sum;
 
@@ -57,9 +56,10 @@ static inline uint64_t add_magnitudes(bool sign, Unpacked x, Unpacked y, FloatFm
     return fp_round_pack(sign, x.exp, sum, f, s);
 }
 
-static inline uint64_t sub_magnitudes(bool sign, Unpacked x, Unpacked y, FloatFmt f,
-                                      FloatStatus *s)
+static inline uint64_t sub_magnitudes(bool sign, Unpacked x, Unpacked y, FloatFmt f, FloatStatus *s)
 {
+    uint64_t diff;
+
     if (x.exp < y.exp || (x.exp == y.exp && x.sig < y.sig)) {
         Unpacked t = x;
         x = y;
@@ -68,8 +68,8 @@ static inline uint64_t sub_magnitudes(bool sign, Unpacked x, Unpacked y, FloatFm
     } else if (x.exp == y.exp && x.sig == y.sig) {
         return fp_exact_zero_sum(f, s);
     }
-    return fp_norm_round_pack(sign, x.exp, x.sig - shr_jam64(y.sig, (uint32_t)(x.exp - y.exp)),
-                              f, s);
+    diff = x.sig - shr_jam64(y.sig, (uint32_t)(x.exp - y.exp));
+    return fp_norm_round_pack(sign, x.exp, diff, f, s);
 }
 
 static inline uint64_t fp_add(uint64_t a, uint64_t b, FloatFmt f, FloatStatus *s)
@@ -172,10 +172,11 @@ static uint64_t div_special(Unpacked x, Unpacked y, FloatFmt f, FloatStatus *s)
     if (x.kind == y.kind) { /* inf/inf or 0/0 */
         return fp_invalid(f, s);
     }
-    if (x.kind == FK_INF || y.kind == FK_ZERO) {
-        if (y.kind == FK_ZERO) {
-            s->flags |= FLOAT_DZ;
-        }
+    if (x.kind == FK_INF) {
+        return fp_inf(sign, f); /* inf/0 is exact: no DZ */
+    }
+    if (y.kind == FK_ZERO) {
+        s->flags |= FLOAT_DZ;
         return fp_inf(sign, f);
     }
     return fp_zero(sign, f); /* 0/finite, finite/inf, 0/inf */
@@ -271,9 +272,10 @@ static inline uint64_t isqrt64_norm(uint64_t n)
 }
 
 /*
- * floor(sqrt(top * 2^64)) and whether it is exact, for 2^62 <= top < 2^64: one step of
- * Zimmermann's Karatsuba square root on top of the 32-bit root of top. The result lies in
- * [2^63, 2^64).
+ * floor(sqrt(top * 2^64)) and whether it is exact, for 2^62 <= top < 2^64 - 1: one step
+ * of Zimmermann's Karatsuba square root on top of the 32-bit root of top, with a single
+ * correction. The result lies in [2^63, 2^64) (top = 2^64 - 1 would overflow it; a
+ * shifted significand is even).
  */
 static inline uint64_t isqrt128_top(uint64_t top, bool *inexact)
 {
@@ -282,10 +284,10 @@ static inline uint64_t isqrt128_top(uint64_t top, bool *inexact)
     uint64_t q = (r1 << 31) / s1;
     uint64_t u = ((r1 << 31) % s1) << 1;
     uint64_t root = (s1 << 32) + q;
-    __int128 rem = ((__int128)u << 32) - (__int128)((u128)q * q);
+    s128 rem = ((s128)u << 32) - (s128)((u128)q * q);
 
     if (rem < 0) {
-        rem += 2 * (__int128)root - 1;
+        rem += 2 * (s128)root - 1;
         root--;
     }
     *inexact = rem != 0;

@@ -28,8 +28,7 @@ static inline bool both_zero(uint64_t a, uint64_t b, FloatFmt f)
 }
 
 /* Raises the flags of a comparison with a NaN operand; returns false if there is none. */
-static inline bool unordered(uint64_t a, uint64_t b, bool signaling, FloatFmt f,
-                             FloatStatus *s)
+static inline bool unordered(uint64_t a, uint64_t b, bool signaling, FloatFmt f, FloatStatus *s)
 {
     if (FP_LIKELY(!fp_is_nan(a, f) && !fp_is_nan(b, f))) {
         return false;

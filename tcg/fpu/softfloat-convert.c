@@ -48,8 +48,8 @@ uint32_t f64_to_f32(uint64_t a, FloatStatus *s)
     case FK_ZERO:
         return (uint32_t)fp_zero(x.sign, FMT_F32);
     default:
-        return (uint32_t)fp_round_pack(x.sign, x.exp - fmt_bias(FMT_F64) + fmt_bias(FMT_F32),
-                                       x.sig, FMT_F32, s);
+        return (uint32_t)fp_round_pack(x.sign, x.exp - fmt_bias(FMT_F64) + fmt_bias(FMT_F32), x.sig,
+                                       FMT_F32, s);
     }
 }
 
@@ -78,8 +78,7 @@ static inline bool round_up_fraction(bool sign, uint64_t ip, uint64_t frac, unsi
  * |x| rounded to an integer. *huge is set when that is 2^64 or more, *inexact when x was
  * not an integer.
  */
-static uint64_t round_to_magnitude(Unpacked x, FloatFmt f, unsigned rm, bool *huge,
-                                   bool *inexact)
+static uint64_t round_to_magnitude(Unpacked x, FloatFmt f, unsigned rm, bool *huge, bool *inexact)
 {
     int32_t e = x.exp - fmt_bias(f);
     uint32_t shift;

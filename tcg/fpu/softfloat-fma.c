@@ -60,8 +60,7 @@ static uint64_t round_pack128(bool sign, int32_t exp, u128 r, FloatFmt f, FloatS
 }
 
 /* x * y + z for finite nonzero x, y and z. */
-static inline uint64_t muladd_finite(Unpacked x, Unpacked y, Unpacked z, FloatFmt f,
-                                     FloatStatus *s)
+static inline uint64_t muladd_finite(Unpacked x, Unpacked y, Unpacked z, FloatFmt f, FloatStatus *s)
 {
     bool psign = x.sign != y.sign;
     int32_t pexp = x.exp + y.exp - fmt_bias(f);
@@ -84,8 +83,7 @@ static inline uint64_t muladd_finite(Unpacked x, Unpacked y, Unpacked z, FloatFm
 /* x * y rounded once, for finite nonzero x and y: the addend was a zero. */
 static inline uint64_t mul_finite(Unpacked x, Unpacked y, FloatFmt f, FloatStatus *s)
 {
-    return round_pack128(x.sign != y.sign, x.exp + y.exp - fmt_bias(f), (u128)x.sig * y.sig,
-                         f, s);
+    return round_pack128(x.sign != y.sign, x.exp + y.exp - fmt_bias(f), (u128)x.sig * y.sig, f, s);
 }
 
 static inline uint64_t fp_muladd(uint64_t a, uint64_t b, uint64_t c, bool negate_product,
@@ -108,14 +106,14 @@ static inline uint64_t fp_muladd(uint64_t a, uint64_t b, uint64_t c, bool negate
     return muladd_special(c, x, y, z, f, s);
 }
 
-uint32_t f32_muladd(uint32_t a, uint32_t b, uint32_t c, bool negate_product,
-                    bool negate_addend, FloatStatus *s)
+uint32_t f32_muladd(uint32_t a, uint32_t b, uint32_t c, bool negate_product, bool negate_addend,
+                    FloatStatus *s)
 {
     return (uint32_t)fp_muladd(a, b, c, negate_product, negate_addend, FMT_F32, s);
 }
 
-uint64_t f64_muladd(uint64_t a, uint64_t b, uint64_t c, bool negate_product,
-                    bool negate_addend, FloatStatus *s)
+uint64_t f64_muladd(uint64_t a, uint64_t b, uint64_t c, bool negate_product, bool negate_addend,
+                    FloatStatus *s)
 {
     return fp_muladd(a, b, c, negate_product, negate_addend, FMT_F64, s);
 }

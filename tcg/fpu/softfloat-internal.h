@@ -20,10 +20,11 @@
 
 #include "tcg/fpu/softfloat.h"
 
-#define FP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define FP_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define FP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-typedef unsigned __int128 u128;
+__extension__ typedef unsigned __int128 u128;
+__extension__ typedef __int128 s128;
 
 typedef enum FloatFmt {
     FMT_F32,
@@ -101,7 +102,7 @@ static inline uint64_t fp_zero(bool sign, FloatFmt f)
 
 static inline uint64_t fp_inf(bool sign, FloatFmt f)
 {
-    return fp_pack_raw(sign, fmt_exp_max(f), 0, f);
+    return fp_pack_raw(sign, (uint64_t)fmt_exp_max(f), 0, f);
 }
 
 static inline int clz64(uint64_t x)
@@ -155,7 +156,7 @@ static inline Unpacked fp_unpack(uint64_t x, FloatFmt f)
     uint64_t frac = x & fmt_frac_mask(f);
     Unpacked u = {
         .sig = 0,
-        .exp = (int32_t)((x >> fb) & fmt_exp_max(f)),
+        .exp = (int32_t)((x >> fb) & (uint64_t)fmt_exp_max(f)),
         .sign = (x >> (fmt_width(f) - 1)) & 1,
     };
 

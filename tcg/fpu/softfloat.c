@@ -40,11 +40,10 @@ static uint64_t overflow_result(bool sign, unsigned rm, FloatFmt f, FloatStatus 
     if (to_inf) {
         return fp_inf(sign, f);
     }
-    return fp_pack_raw(sign, fmt_exp_max(f) - 1, fmt_frac_mask(f), f);
+    return fp_pack_raw(sign, (uint64_t)fmt_exp_max(f) - 1, fmt_frac_mask(f), f);
 }
 
-static inline uint64_t round_pack(bool sign, int32_t exp, uint64_t sig, FloatFmt f,
-                                  FloatStatus *s)
+static inline uint64_t round_pack(bool sign, int32_t exp, uint64_t sig, FloatFmt f, FloatStatus *s)
 {
     const int shift = 63 - fmt_prec(f);
     const uint64_t round_mask = (UINT64_C(1) << shift) - 1;

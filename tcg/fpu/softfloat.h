@@ -72,8 +72,8 @@ uint32_t f32_mul(uint32_t a, uint32_t b, FloatStatus *s);
 uint32_t f32_div(uint32_t a, uint32_t b, FloatStatus *s);
 uint32_t f32_sqrt(uint32_t a, FloatStatus *s);
 /* (negate_product ? -(a * b) : a * b) + (negate_addend ? -c : c), rounded once */
-uint32_t f32_muladd(uint32_t a, uint32_t b, uint32_t c, bool negate_product,
-                    bool negate_addend, FloatStatus *s);
+uint32_t f32_muladd(uint32_t a, uint32_t b, uint32_t c, bool negate_product, bool negate_addend,
+                    FloatStatus *s);
 uint32_t f32_min(uint32_t a, uint32_t b, FloatStatus *s);
 uint32_t f32_max(uint32_t a, uint32_t b, FloatStatus *s);
 bool f32_eq(uint32_t a, uint32_t b, FloatStatus *s); /* quiet: NV only for sNaN */
@@ -87,8 +87,8 @@ uint64_t f64_sub(uint64_t a, uint64_t b, FloatStatus *s);
 uint64_t f64_mul(uint64_t a, uint64_t b, FloatStatus *s);
 uint64_t f64_div(uint64_t a, uint64_t b, FloatStatus *s);
 uint64_t f64_sqrt(uint64_t a, FloatStatus *s);
-uint64_t f64_muladd(uint64_t a, uint64_t b, uint64_t c, bool negate_product,
-                    bool negate_addend, FloatStatus *s);
+uint64_t f64_muladd(uint64_t a, uint64_t b, uint64_t c, bool negate_product, bool negate_addend,
+                    FloatStatus *s);
 uint64_t f64_min(uint64_t a, uint64_t b, FloatStatus *s);
 uint64_t f64_max(uint64_t a, uint64_t b, FloatStatus *s);
 bool f64_eq(uint64_t a, uint64_t b, FloatStatus *s);
