@@ -109,6 +109,25 @@ void tb_cache_set_debug(TbCache *c, unsigned flags)
     c->debug = flags;
 }
 
+void tb_cache_fork_prepare(TbCache *c)
+{
+    g_mutex_lock(&c->lock);
+}
+
+void tb_cache_fork_parent(TbCache *c)
+{
+    g_mutex_unlock(&c->lock);
+}
+
+void tb_cache_fork_child(TbCache *c, TbThread *self)
+{
+    g_mutex_init(&c->lock);
+    c->threads = self;
+    if (self) {
+        self->next = NULL;
+    }
+}
+
 void tb_thread_attach(TbCache *c, TbThread *t)
 {
     memset(t, 0, sizeof(*t));

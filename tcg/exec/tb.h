@@ -99,6 +99,13 @@ enum {
 };
 void tb_cache_set_debug(TbCache *c, unsigned flags);
 
+/* fork() of a process whose threads run guest code: prepare takes the cache lock (take
+ * it before any lock that translation may take inside, such as the guest page map's),
+ * parent releases it, child re-creates it and forgets every thread but self. */
+void tb_cache_fork_prepare(TbCache *c);
+void tb_cache_fork_parent(TbCache *c);
+void tb_cache_fork_child(TbCache *c, TbThread *self);
+
 /* Threads: register once, then bracket guest execution. */
 void tb_thread_attach(TbCache *c, TbThread *t);
 void tb_thread_detach(TbThread *t);

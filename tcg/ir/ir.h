@@ -170,6 +170,9 @@ typedef struct IrTempInfo {
  */
 typedef struct IrGuestMemory {
     const uintptr_t *guest_base; /* user mode: where guest address 0 is on the host */
+    const uint64_t *guest_limit; /* user mode: addresses at or above it are not guest memory */
+    /* User mode: raises the guest's page fault for an address beyond guest_limit. */
+    void (*bad_address)(void *env, uint64_t addr, bool is_store); /* does not return */
     uint64_t (*load)(void *env, uint64_t addr, unsigned memop, unsigned mmu_idx);
     void (*store)(void *env, uint64_t addr, uint64_t val, unsigned memop, unsigned mmu_idx);
     /* Host address for an atomic access of 1 << (memop & IR_MO_SIZE) bytes, or raises. */

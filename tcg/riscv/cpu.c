@@ -19,6 +19,7 @@
 #include "tcg/tci/tci.h"
 
 uintptr_t riscv_guest_base;
+uint64_t riscv_guest_size = UINT64_MAX;
 __thread RiscvCPU *riscv_current_cpu;
 bool (*riscv_user_code_readable)(uint64_t addr, uint64_t len);
 
@@ -30,8 +31,16 @@ static void user_misaligned(void *env, uint64_t addr, bool is_store)
                     addr);
 }
 
+static void user_bad_address(void *env, uint64_t addr, bool is_store)
+{
+    riscv_cpu_raise(env, is_store ? RISCV_EXCP_STORE_PAGE_FAULT : RISCV_EXCP_LOAD_PAGE_FAULT,
+                    addr);
+}
+
 static const IrGuestMemory user_memory = {
     .guest_base = &riscv_guest_base,
+    .guest_limit = &riscv_guest_size,
+    .bad_address = user_bad_address,
     .misaligned = user_misaligned,
 };
 

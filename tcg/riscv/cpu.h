@@ -74,8 +74,12 @@ typedef struct RiscvCPU {
     uint64_t ir_scratch[IR_SCRATCH_SLOTS];
 } RiscvCPU;
 
-/* vmd-user: guest address a lives at host address guest_base + a. */
+/* vmd-user: guest address a lives at host address guest_base + a, for a below
+ * guest_size; accesses at or above guest_size are page faults. */
 extern uintptr_t riscv_guest_base;
+extern uint64_t riscv_guest_size;
+/* vmd-user: whether guest code at [addr, addr + len) may be fetched (NULL: all may). */
+extern bool (*riscv_user_code_readable)(uint64_t addr, uint64_t len);
 
 static inline void *riscv_g2h(uint64_t guest_addr)
 {

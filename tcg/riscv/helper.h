@@ -30,9 +30,6 @@ static inline unsigned riscv_tb_flags_mmu_idx(uint64_t flags)
 
 uint64_t riscv_tb_flags(const RiscvCPU *cpu);
 
-/* vmd-user: whether guest code at [addr, addr + len) may be fetched. */
-extern bool (*riscv_user_code_readable)(uint64_t addr, uint64_t len);
-
 uint64_t helper_raise(uint64_t env, uint64_t cause, uint64_t tval, uint64_t pc);
 uint64_t helper_orc_b(uint64_t x);
 uint64_t helper_clmul(uint64_t a, uint64_t b);

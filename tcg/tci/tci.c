@@ -387,6 +387,16 @@ static inline uint64_t sext_result(uint64_t v, unsigned memop)
     }
 }
 
+/* User mode: the host address of guest address addr, which must be below the limit. */
+static inline void *user_host_addr(const IrGuestMemory *mem, void *env, uint64_t addr,
+                                   bool is_store)
+{
+    if (__builtin_expect(addr >= *mem->guest_limit, 0)) {
+        mem->bad_address(env, addr, is_store);
+    }
+    return (void *)(*mem->guest_base + (uintptr_t)addr);
+}
+
 static void *guest_atomic_addr(const IrGuestMemory *mem, void *env, uint64_t addr,
                                unsigned memop, unsigned mmu_idx, bool is_store)
 {
@@ -395,7 +405,7 @@ static void *guest_atomic_addr(const IrGuestMemory *mem, void *env, uint64_t add
         mem->misaligned(env, addr, is_store);
     }
     if (mem->guest_base) {
-        return (void *)(*mem->guest_base + (uintptr_t)addr);
+        return user_host_addr(mem, env, addr, is_store);
     }
     return mem->atomic_addr(env, addr, memop, mmu_idx);
 }
@@ -600,7 +610,7 @@ static TbExit tci_exec(TbCache *c, void *env, TranslationBlock *tb)
             if ((i.x & IR_MO_ALIGN) && (A & (size - 1))) {
                 mem->misaligned(env, A, false);
             }
-            uint64_t v = mem->guest_base ? load_host((void *)(*mem->guest_base + A), i.x)
+            uint64_t v = mem->guest_base ? load_host(user_host_addr(mem, env, A, false), i.x)
                                          : sext_result(mem->load(env, A, i.x, i.y), i.x);
             R[i.d] = v & mask;
             break;
@@ -611,7 +621,7 @@ static TbExit tci_exec(TbCache *c, void *env, TranslationBlock *tb)
                 mem->misaligned(env, B, true);
             }
             if (mem->guest_base) {
-                store_host((void *)(*mem->guest_base + B), A, i.x);
+                store_host(user_host_addr(mem, env, B, true), A, i.x);
             } else {
                 mem->store(env, B, A, i.x, i.y);
             }

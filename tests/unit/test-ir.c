@@ -25,7 +25,9 @@ typedef struct FakeEnv {
 } FakeEnv;
 
 static uintptr_t fake_guest_base;
-static const IrGuestMemory fake_mem = {.guest_base = &fake_guest_base};
+static const uint64_t fake_guest_limit = UINT64_MAX;
+static const IrGuestMemory fake_mem = {.guest_base = &fake_guest_base,
+                                       .guest_limit = &fake_guest_limit};
 
 static IrContext ctx;
 static IrTemp g_r[NREGS];

@@ -37,6 +37,7 @@ static void setup(void)
     g_assert(space != MAP_FAILED);
     g_assert(mprotect(space + 4096, 2 * 4096, PROT_READ | PROT_WRITE) == 0);
     riscv_guest_base = (uintptr_t)space;
+    riscv_guest_size = 3 * 4096;
     struct sigaction sa = {.sa_sigaction = segv_handler, .sa_flags = SA_SIGINFO | SA_NODEFER};
     sigaction(SIGSEGV, &sa, NULL);
     cache = riscv_tb_cache_new(true, true);
@@ -161,11 +162,31 @@ static void test_exit_request(void)
     g_free(cpu);
 }
 
+/* Addresses beyond the guest space are page faults, never host accesses. */
+static void test_wild_address(void)
+{
+    setup();
+    static const uint32_t prog[] = {0x0008b803, 0x0108b023}; /* ld a6,0(a7); sd a6,0(a7) */
+    RiscvCPU *cpu = g_new0(RiscvCPU, 1);
+    riscv_cpu_init(cpu, cache, true);
+    load_code(prog, 2);
+    cpu->pc = 0x1000;
+    cpu->x[A6 + 1] = (uint64_t)(uintptr_t)&cpu->x[0] - riscv_guest_base; /* host memory */
+    g_assert_cmpint(riscv_cpu_exec(cpu), ==, RISCV_EXCP_LOAD_PAGE_FAULT);
+    g_assert_cmphex(cpu->pc, ==, 0x1000);
+    cpu->pc = 0x1004;
+    g_assert_cmpint(riscv_cpu_exec(cpu), ==, RISCV_EXCP_STORE_PAGE_FAULT);
+    g_assert_cmphex(cpu->badaddr, ==, cpu->x[A6 + 1]);
+    riscv_cpu_destroy(cpu);
+    g_free(cpu);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/riscv/exec/basic", test_basic);
     g_test_add_func("/riscv/exec/fence-i", test_fence_i);
     g_test_add_func("/riscv/exec/exit-request", test_exit_request);
+    g_test_add_func("/riscv/exec/wild-address", test_wild_address);
     return g_test_run();
 }
