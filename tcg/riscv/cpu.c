@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "tcg/exec/tb.h"
+#include "tcg/riscv/csr.h"
 #include "tcg/riscv/helper.h"
+#include "tcg/riscv/mmu.h"
 #include "tcg/riscv/translate.h"
 #include "tcg/tci/tci.h"
 
@@ -46,9 +48,9 @@ static const IrGuestMemory user_memory = {
 
 TbCache *riscv_tb_cache_new(bool user_mode, bool tci)
 {
-    g_assert(user_mode); /* the system memory model arrives with the virt machine */
-    (void)tci;           /* TCI is the only back end so far */
-    return tb_cache_new(&tci_backend, riscv_frontend_init(&user_memory));
+    (void)tci; /* TCI is the only back end so far */
+    return tb_cache_new(&tci_backend,
+                        riscv_frontend_init(user_mode ? &user_memory : &riscv_system_memory));
 }
 
 void riscv_cpu_init(RiscvCPU *cpu, TbCache *tbs, bool user_mode)
@@ -82,9 +84,63 @@ void riscv_cpu_copy_state(RiscvCPU *dst, const RiscvCPU *src)
     dst->priv = src->priv;
 }
 
+/* The MMU index of data accesses: the privilege, or MPP's under mstatus.MPRV in M
+ * mode; S with SUM has an index of its own. */
+static unsigned data_mmu_idx(const RiscvCPU *cpu)
+{
+    uint64_t st = cpu->sys.mstatus;
+    unsigned priv = cpu->priv;
+    if (priv == RISCV_PRIV_M && (st & MSTATUS_MPRV)) {
+        priv = (st & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    }
+    if (priv == RISCV_PRIV_S && (st & MSTATUS_SUM)) {
+        return RISCV_MMU_S_SUM;
+    }
+    return priv == RISCV_PRIV_M ? RISCV_MMU_M : priv;
+}
+
 uint64_t riscv_tb_flags(const RiscvCPU *cpu)
 {
-    return (uint64_t)cpu->priv;
+    if (cpu->user_mode) {
+        return (uint64_t)cpu->priv;
+    }
+    uint64_t fs = cpu->sys.mstatus & MSTATUS_FS;
+    uint64_t flags = (uint64_t)cpu->priv | (uint64_t)data_mmu_idx(cpu) << RISCV_TBF_MMU_SHIFT;
+    if (fs == 0) {
+        flags |= RISCV_TBF_FS_OFF;
+    } else if (fs == MSTATUS_FS) {
+        flags |= RISCV_TBF_FS_DIRTY;
+    }
+    return flags;
+}
+
+/*
+ * System mode: blocks are found by virtual pc but belong to the physical page they
+ * were translated from, so the key also holds the host address of that page (or the
+ * physical one, for code outside RAM). A pc that cannot be fetched gets a key of its
+ * own; its block raises the fetch fault.
+ */
+static uint64_t tb_key_flags(RiscvCPU *cpu)
+{
+    uint64_t flags = riscv_tb_flags(cpu);
+    if (cpu->user_mode) {
+        return flags;
+    }
+    RiscvTlbEntry *te = &cpu->sys.tlb[RISCV_MMU_FETCH_IDX(cpu->priv)][(cpu->pc >> 12) &
+                                                                      (RISCV_TLB_SIZE - 1)];
+    uint64_t vpage = cpu->pc & ~0xfffull;
+    if (te->vpage_exec == vpage) {
+        return flags | ((te->addend + vpage) & RISCV_TBF_PAGE_MASK);
+    }
+    uint16_t half;
+    RiscvException fault;
+    uint64_t paddr;
+    if (!riscv_fetch_code(cpu, cpu->pc, &half, &fault, &paddr)) {
+        return flags | RISCV_TBF_PAGE_MASK;
+    }
+    const RiscvBus *bus = cpu->sys.bus;
+    uint8_t *host = bus->ram_ptr(bus->opaque, paddr & ~0xfffull);
+    return flags | ((host ? (uintptr_t)host : paddr) & RISCV_TBF_PAGE_MASK);
 }
 
 _Noreturn void riscv_cpu_raise(RiscvCPU *cpu, RiscvException cause, uint64_t badaddr)
@@ -92,6 +148,18 @@ _Noreturn void riscv_cpu_raise(RiscvCPU *cpu, RiscvException cause, uint64_t bad
     cpu->exception = cause;
     cpu->badaddr = badaddr;
     siglongjmp(cpu->jmp_env, 1);
+}
+
+/* System mode, between blocks: requested TLB flushes, then interrupts. */
+static void system_checks(RiscvCPU *cpu)
+{
+    if (__atomic_exchange_n(&cpu->sys.tlb_flush_request, 0, __ATOMIC_ACQ_REL)) {
+        riscv_tlb_flush(cpu);
+    }
+    int irq = riscv_cpu_pending_irq(cpu);
+    if (irq >= 0) {
+        riscv_cpu_do_trap(cpu, (1ull << 63) | (uint64_t)irq, 0);
+    }
 }
 
 /* Runs blocks until one returns something for the caller. */
@@ -105,15 +173,22 @@ static RiscvException exec_loop(RiscvCPU *cpu)
             __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELEASE);
             return RISCV_EXIT_REQUEST;
         }
+        if (!cpu->user_mode) {
+            system_checks(cpu);
+        }
         if (!tb) {
-            tb = tb_find(cpu->tb_thread, cpu, cpu->pc, riscv_tb_flags(cpu));
+            tb = tb_find(cpu->tb_thread, cpu, cpu->pc, tb_key_flags(cpu));
         }
         TbExit e = be->exec(c, cpu, tb);
         tb = NULL;
         switch (e.kind) {
         case TB_EXIT_CHAIN: {
-            TranslationBlock *next = tb_find(cpu->tb_thread, cpu, cpu->pc, riscv_tb_flags(cpu));
-            tb_link(c, e.last, e.slot, next);
+            TranslationBlock *next = tb_find(cpu->tb_thread, cpu, cpu->pc, tb_key_flags(cpu));
+            /* In system mode a chain may not leave the page: the mapping of the other
+             * page can change without anything here noticing. */
+            if (cpu->user_mode || ((e.last->pc ^ cpu->pc) & ~0xfffull) == 0) {
+                tb_link(c, e.last, e.slot, next);
+            }
             tb = next;
             break;
         }
@@ -123,6 +198,8 @@ static RiscvException exec_loop(RiscvCPU *cpu)
         case TB_EXIT_RETURN:
             if (e.code == RISCV_RET_FENCE_I) {
                 tb_flush(c);
+            } else if (e.code == RISCV_RET_HALT) {
+                return RISCV_EXIT_HALT;
             }
             break;
         }
@@ -134,10 +211,17 @@ RiscvException riscv_cpu_exec(RiscvCPU *cpu)
     RiscvException r;
     riscv_current_cpu = cpu;
     tb_exec_enter(cpu->tb_thread);
-    if (sigsetjmp(cpu->jmp_env, 0) == 0) {
-        r = exec_loop(cpu);
-    } else {
-        r = (RiscvException)cpu->exception;
+    for (;;) {
+        if (sigsetjmp(cpu->jmp_env, 0) == 0) {
+            r = exec_loop(cpu);
+        } else {
+            r = (RiscvException)cpu->exception;
+        }
+        /* System mode: guest exceptions trap into the guest's own handlers. */
+        if (cpu->user_mode || r >= RISCV_EXIT_REQUEST) {
+            break;
+        }
+        riscv_cpu_do_trap(cpu, r, cpu->badaddr);
     }
     tb_exec_leave(cpu->tb_thread);
     riscv_current_cpu = NULL;

@@ -34,6 +34,7 @@ typedef enum RiscvException {
     /* Not architectural: reasons the execution loop returns to its caller. */
     RISCV_EXIT_REQUEST = 0x100, /* exit_request was set (signal, stop, kick) */
     RISCV_EXIT_HALT = 0x101,    /* wfi with nothing pending (system mode) */
+    RISCV_EXIT_SHUTDOWN = 0x102, /* the board asked the hart to stop for good */
 } RiscvException;
 
 typedef enum RiscvPriv {
@@ -44,6 +45,55 @@ typedef enum RiscvPriv {
 
 typedef struct TbCache TbCache;
 typedef struct TbThread TbThread;
+
+/*
+ * System mode: how a hart reaches the machine. The board (hw/riscv) provides these over
+ * its address space; the CPU knows nothing of regions or devices.
+ */
+typedef struct RiscvBus {
+    void *opaque;
+    /* Host pointer to the RAM holding physical address paddr (valid to the end of its
+     * 4 KiB page); NULL if paddr is not RAM. */
+    void *(*ram_ptr)(void *opaque, uint64_t paddr);
+    /* Whether the RAM page at paddr holds translated code (stores must invalidate it),
+     * and the hook that does so; both may be NULL. */
+    bool (*page_has_code)(void *opaque, uint64_t paddr);
+    void (*code_written)(void *opaque, uint64_t paddr, unsigned size);
+    /* The translator read code from the RAM page at paddr. */
+    void (*code_translated)(void *opaque, uint64_t paddr);
+    /* Device (MMIO) access of 1, 2, 4 or 8 bytes; false if nothing answers (access fault). */
+    bool (*mmio_read)(void *opaque, uint64_t paddr, unsigned size, uint64_t *ret_value);
+    bool (*mmio_write)(void *opaque, uint64_t paddr, unsigned size, uint64_t value);
+    /* mtime, the 10 MHz platform timer, for the time CSR and Sstc. */
+    uint64_t (*get_time)(void *opaque);
+    /* The hart wrote stimecmp: the board arranges to kick it when time reaches it. */
+    void (*stimecmp_changed)(void *opaque, unsigned hartid, uint64_t stimecmp);
+} RiscvBus;
+
+/* The software TLB of a hart: per MMU index, direct mapped by virtual page. */
+#define RISCV_TLB_BITS 8
+#define RISCV_TLB_SIZE (1u << RISCV_TLB_BITS)
+#define RISCV_MMU_IDX_COUNT 4 /* U, S, S with SUM, M */
+typedef struct RiscvTlbEntry {
+    uint64_t vpage_read;   /* virtual page tag valid for loads, or UINT64_MAX */
+    uint64_t vpage_write;  /* ... for stores (UINT64_MAX also when the page holds code) */
+    uint64_t vpage_exec;   /* ... for instruction fetch */
+    uintptr_t addend;      /* host address = guest virtual address + addend (RAM only) */
+} RiscvTlbEntry;
+
+/* Privileged state (system mode). */
+typedef struct RiscvSysState {
+    uint64_t mstatus, misa, medeleg, mideleg, mie, mtvec, mscratch, mepc, mcause, mtval;
+    uint64_t mcounteren, mcountinhibit, menvcfg, mhartid;
+    uint64_t stvec, sscratch, sepc, scause, stval, scounteren, senvcfg, satp, stimecmp;
+    uint64_t mip;              /* pending interrupts; devices change it atomically */
+    uint64_t pmpcfg[8];        /* pmpcfg0, 2, 4, ... 14 (RV64: even numbers only) */
+    uint64_t pmpaddr[64];
+    uint64_t cycle_base;       /* instret/cycle offset written by the guest */
+    int tlb_flush_request;     /* set by other threads: flush before the next block */
+    const RiscvBus *bus;
+    RiscvTlbEntry tlb[RISCV_MMU_IDX_COUNT][RISCV_TLB_SIZE];
+} RiscvSysState;
 
 typedef struct RiscvCPU {
     /* Architectural state, registered as IR globals (keep 8-byte fields). */
@@ -69,6 +119,8 @@ typedef struct RiscvCPU {
     TbCache *tbs;          /* the translation block cache this CPU runs from */
     TbThread *tb_thread;   /* this CPU's jump cache and reclamation state in tbs */
     void *opaque;          /* owner's per-thread data (vmd-user: its TaskState) */
+
+    RiscvSysState sys;     /* privileged state; unused in user mode */
 
     /* Scratch for the back end (IR locals and spills); keep last. */
     uint64_t ir_scratch[IR_SCRATCH_SLOTS];
@@ -115,6 +167,28 @@ RiscvException riscv_cpu_exec(RiscvCPU *cpu);
  * have been installed with SA_NODEFER (or unblock its signal first).
  */
 _Noreturn void riscv_cpu_raise(RiscvCPU *cpu, RiscvException cause, uint64_t badaddr);
+
+/*
+ * System mode. riscv_cpu_init_system() sets the hart up in M mode at reset_pc, with the
+ * misa of RV64GC and the given hart id; the board's bus is how it reaches memory. In
+ * system mode riscv_cpu_exec() takes guest exceptions and interrupts itself (they trap
+ * into the guest) and returns only RISCV_EXIT_REQUEST or RISCV_EXIT_HALT (wfi with no
+ * interrupt pending: the caller sleeps until riscv_cpu_interrupt_pending()).
+ */
+void riscv_cpu_init_system(RiscvCPU *cpu, TbCache *tbs, const RiscvBus *bus, unsigned hartid,
+                           uint64_t reset_pc);
+void riscv_cpu_reset(RiscvCPU *cpu, uint64_t reset_pc);
+/* Sets or clears interrupt-pending bits (mip) from any thread, and kicks the hart. */
+void riscv_cpu_set_irq(RiscvCPU *cpu, uint64_t mip_mask, bool level);
+bool riscv_cpu_interrupt_pending(RiscvCPU *cpu);
+/* Asks the hart to return from riscv_cpu_exec() soon (from any thread). */
+static inline void riscv_cpu_kick(RiscvCPU *cpu)
+{
+    __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_RELEASE);
+}
+/* Physical address of a virtual one for debuggers and HMP (no side effects); false if
+ * unmapped. */
+bool riscv_cpu_debug_translate(RiscvCPU *cpu, uint64_t vaddr, uint64_t *ret_paddr);
 
 /* The CPU currently executing guest code on this host thread, or NULL. */
 extern __thread RiscvCPU *riscv_current_cpu;

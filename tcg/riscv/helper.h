@@ -17,6 +17,8 @@
 #define RISCV_TBF_PRIV_MASK 0x3ull /* RiscvPriv */
 #define RISCV_TBF_MMU_SHIFT 2      /* mmu index, 3 bits */
 #define RISCV_TBF_FS_OFF (1ull << 5) /* mstatus.FS == Off: FP instructions are illegal */
+#define RISCV_TBF_FS_DIRTY (1ull << 6) /* mstatus.FS == Dirty already: no need to mark it */
+#define RISCV_TBF_PAGE_MASK (~0xfffull) /* system mode: host address of the code page */
 
 static inline unsigned riscv_tb_flags_priv(uint64_t flags)
 {
@@ -31,6 +33,19 @@ static inline unsigned riscv_tb_flags_mmu_idx(uint64_t flags)
 uint64_t riscv_tb_flags(const RiscvCPU *cpu);
 
 uint64_t helper_raise(uint64_t env, uint64_t cause, uint64_t tval, uint64_t pc);
+
+/* System mode (cpu-sys.c). */
+uint64_t riscv_read_mstatus(const RiscvCPU *cpu);
+uint64_t riscv_read_mip(RiscvCPU *cpu);
+/* Enters the trap handler for cause (bit 63 set for interrupts): delegation, xepc,
+ * xcause, xtval, xstatus, privilege and pc. */
+void riscv_cpu_do_trap(RiscvCPU *cpu, uint64_t cause, uint64_t tval);
+uint64_t helper_mret(uint64_t env, uint64_t pc);
+uint64_t helper_sret(uint64_t env, uint64_t pc);
+uint64_t helper_wfi(uint64_t env, uint64_t pc);
+uint64_t helper_sfence_vma(uint64_t env, uint64_t pc);
+int riscv_cpu_pending_irq(RiscvCPU *cpu);
+uint64_t helper_mark_fs_dirty(uint64_t env);
 uint64_t helper_orc_b(uint64_t x);
 uint64_t helper_clmul(uint64_t a, uint64_t b);
 uint64_t helper_clmulh(uint64_t a, uint64_t b);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "tcg/riscv/helper.h"
+#include "tcg/riscv/mmu.h"
 
 #define RISCV_MAX_BLOCK_INSNS 128
 
@@ -68,45 +69,56 @@ static IrTemp gen_addr(DisasContext *ctx, int rs1, int64_t imm)
 #include "tcg/riscv/trans-zicsr.c.inc"
 #include "tcg/riscv/trans-priv.c.inc"
 
-static bool fetch_ok(DisasContext *ctx, uint64_t pc, unsigned len)
+/* Reads the 16-bit parcel at pc; false with *ret_fault (and the faulting address in
+ * *ret_addr) if it cannot be fetched. */
+static bool fetch16(DisasContext *ctx, uint64_t pc, uint32_t *ret, RiscvException *ret_fault)
 {
     if (ctx->cpu->user_mode) {
-        return riscv_user_code_readable == NULL || riscv_user_code_readable(pc, len);
+        if (riscv_user_code_readable && !riscv_user_code_readable(pc, 2)) {
+            *ret_fault = RISCV_EXCP_INSN_PAGE_FAULT;
+            return false;
+        }
+        uint16_t v;
+        memcpy(&v, riscv_g2h(pc), 2);
+        *ret = v;
+        return true;
     }
-    return true;
-}
-
-static uint32_t fetch16(uint64_t pc)
-{
     uint16_t v;
-    memcpy(&v, riscv_g2h(pc), 2);
-    return v;
+    if (!riscv_fetch_code(ctx->cpu, pc, &v, ret_fault, NULL)) {
+        return false;
+    }
+    *ret = v;
+    return true;
 }
 
 /* Translates one instruction; false when the block must end before it. */
 static bool translate_insn(DisasContext *ctx, bool first)
 {
-    if (!fetch_ok(ctx, ctx->pc, 2)) {
-        if (!first) {
+    RiscvException fault;
+    uint32_t lo, hi;
+    uint64_t fault_addr = ctx->pc;
+    bool ok = fetch16(ctx, ctx->pc, &lo, &fault);
+    bool is32 = ok && (lo & 3) == 3;
+    if (is32) {
+        /* The second half may lie on the next page; a block never continues into a page
+         * it has not checked, so such an instruction starts a block of its own. */
+        if (!first && ((ctx->pc + 2) & 0xfff) == 0) {
             return false;
         }
-        ir_insn_start(ctx->b, ctx->pc);
-        gen_exception(ctx, RISCV_EXCP_INSN_PAGE_FAULT, ctx->pc);
-        return true;
+        fault_addr = ctx->pc + 2;
+        ok = fetch16(ctx, ctx->pc + 2, &hi, &fault);
     }
-    uint32_t lo = fetch16(ctx->pc);
-    bool is32 = (lo & 3) == 3;
-    if (is32 && !fetch_ok(ctx, ctx->pc + 2, 2)) {
+    if (!ok) {
         if (!first) {
             return false;
         }
         ir_insn_start(ctx->b, ctx->pc);
-        gen_exception(ctx, RISCV_EXCP_INSN_PAGE_FAULT, ctx->pc + 2);
+        gen_exception(ctx, fault, fault_addr);
         return true;
     }
     ir_insn_start(ctx->b, ctx->pc);
     if (is32) {
-        ctx->insn = lo | fetch16(ctx->pc + 2) << 16;
+        ctx->insn = lo | hi << 16;
         ctx->pc_next = ctx->pc + 4;
         if (!decode_insn32(ctx, ctx->insn)) {
             gen_illegal(ctx);
@@ -133,6 +145,15 @@ static void riscv_translate(void *env, TranslationBlock *tb, IrBlock *b)
         .mmu_idx = riscv_tb_flags_mmu_idx(tb->flags),
     };
     unsigned n = 0;
+    if (!cpu->user_mode) {
+        uint16_t dummy;
+        RiscvException fault;
+        uint64_t paddr;
+        const RiscvBus *bus = cpu->sys.bus;
+        if (bus->code_translated && riscv_fetch_code(cpu, tb->pc, &dummy, &fault, &paddr)) {
+            bus->code_translated(bus->opaque, paddr);
+        }
+    }
     for (;;) {
         if (!translate_insn(&ctx, n == 0)) {
             ctx.pc_next = ctx.pc;

@@ -27,12 +27,14 @@ typedef struct DisasContext {
     DisasJumpType is_jmp;
     unsigned mmu_idx;     /* for guest memory ops */
     uint64_t flags;       /* the block's translation flags (riscv_tb_flags) */
+    bool fs_dirtied;      /* mstatus.FS already marked dirty in this block */
 } DisasContext;
 
 /* Block exit codes returned to riscv_cpu_exec() through exit_return. */
 enum {
     RISCV_RET_NONE = 0,    /* nothing to do: continue at env->pc */
     RISCV_RET_FENCE_I = 1, /* flush translated code, then continue */
+    RISCV_RET_HALT = 2,    /* wfi with nothing pending: return RISCV_EXIT_HALT */
 };
 
 /* Globals: the integer and FP registers and pc, registered once. */

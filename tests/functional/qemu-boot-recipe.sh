@@ -2,7 +2,7 @@
 # tests/functional/qemu-boot-recipe.sh — proves the guest recipes (tests/guest/build.sh)
 # independently of vmd: boots the recipe kernel + initramfs under stock QEMU with
 # OpenSBI and expects VMD-GUEST-READY, VMD-GUEST-POWEROFF and QEMU exiting 0 by
-# itself; then runs baremetal/hello.elf under -bios none. Exit 77 = skip (no QEMU).
+# itself; then runs baremetal/hello.elf and priv.elf under -bios none. Exit 77 = skip (no QEMU).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 TIMEOUT=${VMD_TEST_TIMEOUT:-120}
@@ -54,6 +54,15 @@ if ! seen "hello from bare metal"; then problem="no 'hello from bare metal'"
 elif ((rc != 0)); then problem="QEMU exited $rc (the finisher should end it with 0)"
 fi
 verdict "bare-metal hello.elf prints and passes" "$problem"
+
+# The privileged-architecture checks that vmd's hart runs in tests/unit/test-riscv-system
+# must pass on QEMU too, so that they test the ISA, not our reading of it.
+run baremetal-priv -bios none -kernel "$VMD_GUEST_BAREMETAL/priv.elf"
+problem=
+if ! seen "priv: all passed"; then problem="no 'priv: all passed'"
+elif ((rc != 0)); then problem="QEMU exited $rc"
+fi
+verdict "bare-metal priv.elf passes on QEMU" "$problem"
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
