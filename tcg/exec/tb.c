@@ -310,15 +310,16 @@ void tb_flush(TbCache *c)
     g_mutex_unlock(&c->lock);
 }
 
-void tb_invalidate_range(TbCache *c, uint64_t start, uint64_t len)
+typedef bool (*TbMatch)(const TranslationBlock *tb, uint64_t a, uint64_t b);
+
+static void invalidate_matching(TbCache *c, TbMatch match, uint64_t a, uint64_t b)
 {
-    uint64_t end = start + len;
     bool any = false;
     g_mutex_lock(&c->lock);
     for (unsigned h = 0; h < (1u << TB_HASH_BITS); h++) {
         for (TranslationBlock **p = &c->hash[h]; *p;) {
             TranslationBlock *tb = *p;
-            if (tb->pc < end && tb->pc + tb->size > start) {
+            if (match(tb, a, b)) {
                 *p = tb->hash_next;
                 retire_locked(c, tb);
                 any = true;
@@ -332,4 +333,24 @@ void tb_invalidate_range(TbCache *c, uint64_t start, uint64_t len)
         end_invalidation_locked(c);
     }
     g_mutex_unlock(&c->lock);
+}
+
+static bool overlaps(const TranslationBlock *tb, uint64_t start, uint64_t end)
+{
+    return tb->pc < end && tb->pc + tb->size > start;
+}
+
+void tb_invalidate_range(TbCache *c, uint64_t start, uint64_t len)
+{
+    invalidate_matching(c, overlaps, start, start + len);
+}
+
+static bool flags_match(const TranslationBlock *tb, uint64_t mask, uint64_t value)
+{
+    return (tb->flags & mask) == value;
+}
+
+void tb_invalidate_flags(TbCache *c, uint64_t mask, uint64_t value)
+{
+    invalidate_matching(c, flags_match, mask, value);
 }

@@ -124,5 +124,8 @@ bool tb_restore_state(TbCache *c, void *env, uintptr_t host_pc);
 /* Invalidation. */
 void tb_flush(TbCache *c);
 void tb_invalidate_range(TbCache *c, uint64_t start, uint64_t len);
+/* Invalidates the blocks whose flags have (flags & mask) == value (system mode keys
+ * blocks by the page their code came from). */
+void tb_invalidate_flags(TbCache *c, uint64_t mask, uint64_t value);
 
 #endif

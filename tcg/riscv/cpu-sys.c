@@ -56,6 +56,10 @@ void riscv_cpu_set_irq(RiscvCPU *cpu, uint64_t mip_mask, bool level)
         __atomic_fetch_and(&cpu->sys.mip, ~mip_mask, __ATOMIC_ACQ_REL);
     }
     riscv_cpu_kick(cpu);
+    const RiscvBus *bus = cpu->sys.bus;
+    if (level && bus && bus->hart_wake) {
+        bus->hart_wake(bus->opaque, (unsigned)cpu->sys.mhartid);
+    }
 }
 
 /* The interrupt to take now, as a cause number, or -1. Priority: MEI, MSI, MTI, SEI,

@@ -150,8 +150,9 @@ _Noreturn void riscv_cpu_raise(RiscvCPU *cpu, RiscvException cause, uint64_t bad
     siglongjmp(cpu->jmp_env, 1);
 }
 
-/* System mode, between blocks: requested TLB flushes, then interrupts. */
-static void system_checks(RiscvCPU *cpu)
+/* System mode, between blocks: requested TLB flushes, then interrupts. Returns true
+ * if an interrupt was taken (the pc changed). */
+static bool system_checks(RiscvCPU *cpu)
 {
     if (__atomic_exchange_n(&cpu->sys.tlb_flush_request, 0, __ATOMIC_ACQ_REL)) {
         riscv_tlb_flush(cpu);
@@ -159,7 +160,9 @@ static void system_checks(RiscvCPU *cpu)
     int irq = riscv_cpu_pending_irq(cpu);
     if (irq >= 0) {
         riscv_cpu_do_trap(cpu, (1ull << 63) | (uint64_t)irq, 0);
+        return true;
     }
+    return false;
 }
 
 /* Runs blocks until one returns something for the caller. */
@@ -173,8 +176,8 @@ static RiscvException exec_loop(RiscvCPU *cpu)
             __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_RELEASE);
             return RISCV_EXIT_REQUEST;
         }
-        if (!cpu->user_mode) {
-            system_checks(cpu);
+        if (!cpu->user_mode && system_checks(cpu)) {
+            tb = NULL; /* a block looked up for the old pc must not run */
         }
         if (!tb) {
             tb = tb_find(cpu->tb_thread, cpu, cpu->pc, tb_key_flags(cpu));
@@ -197,7 +200,11 @@ static RiscvException exec_loop(RiscvCPU *cpu)
             break;
         case TB_EXIT_RETURN:
             if (e.code == RISCV_RET_FENCE_I) {
-                tb_flush(c);
+                /* User mode has no tracking of code writes: flush. In system mode every
+                 * store to a page with translated code already invalidated it. */
+                if (cpu->user_mode) {
+                    tb_flush(c);
+                }
             } else if (e.code == RISCV_RET_HALT) {
                 return RISCV_EXIT_HALT;
             }

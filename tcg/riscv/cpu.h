@@ -68,6 +68,8 @@ typedef struct RiscvBus {
     uint64_t (*get_time)(void *opaque);
     /* The hart wrote stimecmp: the board arranges to kick it when time reaches it. */
     void (*stimecmp_changed)(void *opaque, unsigned hartid, uint64_t stimecmp);
+    /* An interrupt line of the hart changed: wake it if it sleeps in wfi. */
+    void (*hart_wake)(void *opaque, unsigned hartid);
 } RiscvBus;
 
 /* The software TLB of a hart: per MMU index, direct mapped by virtual page. */

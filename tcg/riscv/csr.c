@@ -260,8 +260,9 @@ static bool sys_csr_write(RiscvCPU *cpu, unsigned csr, uint64_t v)
     case CSR_MCAUSE: s->mcause = v; return true;
     case CSR_MTVAL: s->mtval = v; return true;
     case CSR_MIP:
-        riscv_cpu_set_irq(cpu, MIP_SSIP | MIP_SEIP, false);
-        riscv_cpu_set_irq(cpu, v & (MIP_SSIP | MIP_SEIP), true);
+        /* SEIP is the PLIC's line and STIP (with Sstc) the timer's: software owns SSIP,
+         * and STIP only without Sstc. */
+        riscv_cpu_set_irq(cpu, MIP_SSIP, v & MIP_SSIP);
         if (!(s->menvcfg & MENVCFG_STCE)) {
             riscv_cpu_set_irq(cpu, MIP_STIP, v & MIP_STIP);
         }
@@ -335,13 +336,10 @@ static bool csr_accessible(RiscvCPU *cpu, unsigned csr, bool write)
     if (csr == CSR_SATP && cpu->priv == RISCV_PRIV_S && (cpu->sys.mstatus & MSTATUS_TVM)) {
         return false;
     }
-    if (csr == CSR_STIMECMP) {
-        if (!(cpu->sys.menvcfg & MENVCFG_STCE)) {
-            return false;
-        }
-        if (cpu->priv < RISCV_PRIV_M && !(cpu->sys.mcounteren & 2)) {
-            return false;
-        }
+    /* Below M, stimecmp needs menvcfg.STCE and mcounteren.TM. */
+    if (csr == CSR_STIMECMP && cpu->priv < RISCV_PRIV_M &&
+        (!(cpu->sys.menvcfg & MENVCFG_STCE) || !(cpu->sys.mcounteren & 2))) {
+        return false;
     }
     return true;
 }

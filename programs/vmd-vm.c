@@ -1,0 +1,257 @@
+/*
+ * vmd-vm: one virtual machine, with a QEMU-compatible command line.
+ *
+ * This first version builds the virt board with its serial console on stdio
+ * (-nographic / -serial stdio / -serial mon:stdio): the terminal goes raw, Ctrl-A x
+ * quits, Ctrl-A h lists the escapes, Ctrl-A Ctrl-A sends a Ctrl-A. The full option
+ * set (-drive, -device, -netdev, -chardev, -qmp, ...) arrives with vm-core's option
+ * parser and QMP; options not understood yet are refused, never silently ignored.
+ */
+#include <errno.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hw/riscv/virt.h"
+
+static struct termios saved_tty;
+static bool tty_raw;
+
+static void restore_tty(void)
+{
+    if (tty_raw) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+        tty_raw = false;
+    }
+}
+
+static void make_tty_raw(void)
+{
+    struct termios t;
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) < 0) {
+        return;
+    }
+    t = saved_tty;
+    cfmakeraw(&t);
+    t.c_oflag |= OPOST; /* keep \n -> \r\n on output, as QEMU's stdio does */
+    tcsetattr(STDIN_FILENO, TCSANOW, &t);
+    tty_raw = true;
+    atexit(restore_tty);
+}
+
+static void console_out(void *opaque, const uint8_t *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(STDOUT_FILENO, buf, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return; /* the terminal went away: drop output rather than stall the guest */
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Sends bytes to the guest's UART, waiting while its FIFO is full. */
+static void feed(VirtMachine *m, const uint8_t *buf, size_t len)
+{
+    while (len) {
+        size_t n = virt_machine_console_input(m, buf, len);
+        buf += n;
+        len -= n;
+        if (len) {
+            g_usleep(1000);
+        }
+    }
+}
+
+static const char escape_help[] = "\r\nC-a h    print this help\r\n"
+                                  "C-a x    exit emulator\r\n"
+                                  "C-a C-a  sends C-a\r\n";
+
+static gpointer stdin_thread(gpointer opaque)
+{
+    VirtMachine *m = opaque;
+    bool escape = false;
+    uint8_t c;
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, &c, 1);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return NULL; /* end of input: the guest keeps running */
+        }
+        if (escape) {
+            escape = false;
+            if (c == 'x') {
+                console_out(NULL, (const uint8_t *)"QEMU: Terminated\r\n", 18);
+                virt_machine_quit(m, 0);
+                return NULL;
+            } else if (c == 'h') {
+                console_out(NULL, (const uint8_t *)escape_help, sizeof(escape_help) - 1);
+                continue;
+            } else if (c != 1) {
+                continue;
+            }
+        } else if (c == 1 && tty_raw) {
+            escape = true;
+            continue;
+        }
+        feed(m, &c, 1);
+    }
+}
+
+static bool parse_size(const char *s, uint64_t *ret)
+{
+    char *end;
+    errno = 0;
+    double v = g_ascii_strtod(s, &end);
+    if (errno || end == s || v <= 0) {
+        return false;
+    }
+    uint64_t mul = 1ull << 20; /* QEMU's -m default unit is MiB */
+    switch (*end) {
+    case 'k': case 'K': mul = 1ull << 10; end++; break;
+    case 'M': case 'm': mul = 1ull << 20; end++; break;
+    case 'G': case 'g': mul = 1ull << 30; end++; break;
+    case 'T': case 't': mul = 1ull << 40; end++; break;
+    case 'B': case 'b': mul = 1; end++; break;
+    default: break;
+    }
+    if (*end && strncmp(end, "iB", 2) != 0 && strcmp(end, "B") != 0) {
+        return false;
+    }
+    *ret = (uint64_t)(v * (double)mul);
+    return true;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: vmd-vm [options]\n"
+            "\n"
+            "Standard options:\n"
+            "-h or -help     display this help and exit\n"
+            "-version        display version information and exit\n"
+            "-machine virt   selects the machine (only 'virt'; -M is the same)\n"
+            "-smp n          set the number of CPUs to 'n' [default=1]\n"
+            "-m megs         set the RAM size (default 128M; suffixes k, M, G, T)\n"
+            "-accel tcg[,tci=on|off]  the translator (tci=on: the portable interpreter)\n"
+            "-name string    set the name of the guest\n"
+            "\n"
+            "Boot options:\n"
+            "-bios file      set the firmware ('none' for none; default: Debian's OpenSBI\n"
+            "                fw_dynamic.bin)\n"
+            "-kernel bzImage use 'bzImage' as kernel image (Linux Image or ELF)\n"
+            "-append cmdline use 'cmdline' as kernel command line\n"
+            "-initrd file    use 'file' as initial ram disk\n"
+            "-dtb file       use 'file' as device tree image\n"
+            "-no-reboot      exit instead of rebooting\n"
+            "\n"
+            "Display and serial:\n"
+            "-nographic      no graphical output; serial console on stdio, with Ctrl-A\n"
+            "                escapes (C-a h for help, C-a x to exit)\n"
+            "-display none   no display\n"
+            "-serial stdio|mon:stdio  the serial port on stdio\n"
+            "\n"
+            "Not implemented yet (refused): -drive, -blockdev, -device, -netdev, -chardev,\n"
+            "-qmp, -monitor, -S, -incoming, -snapshot, -loadvm.\n");
+}
+
+static const char *need_arg(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "vmd-vm: %s: requires an argument\n", argv[*i]);
+        exit(1);
+    }
+    return argv[++*i];
+}
+
+int main(int argc, char **argv)
+{
+    VirtMachineConfig c = {.harts = 1, .ram_size = 128ull << 20, .console_out = console_out};
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (o[0] == '-' && o[1] == '-') {
+            o++; /* QEMU accepts --option as -option */
+        }
+        if (!strcmp(o, "-h") || !strcmp(o, "-help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(o, "-version")) {
+            printf("vmd-vm version " VMD_VERSION "\n");
+            return 0;
+        } else if (!strcmp(o, "-M") || !strcmp(o, "-machine")) {
+            const char *v = need_arg(argc, argv, &i);
+            if (strcmp(v, "virt") && strncmp(v, "virt,", 5) && strncmp(v, "type=virt", 9)) {
+                fprintf(stderr, "vmd-vm: -machine %s: unsupported machine type\n", v);
+                return 1;
+            }
+        } else if (!strcmp(o, "-smp")) {
+            const char *v = need_arg(argc, argv, &i);
+            c.harts = (unsigned)strtoul(strncmp(v, "cpus=", 5) ? v : v + 5, NULL, 10);
+        } else if (!strcmp(o, "-m")) {
+            const char *v = need_arg(argc, argv, &i);
+            if (!parse_size(strncmp(v, "size=", 5) ? v : v + 5, &c.ram_size)) {
+                fprintf(stderr, "vmd-vm: -m %s: Parameter 'size' expects a size\n", v);
+                return 1;
+            }
+        } else if (!strcmp(o, "-accel")) {
+            const char *v = need_arg(argc, argv, &i);
+            if (strncmp(v, "tcg", 3)) {
+                fprintf(stderr, "vmd-vm: -accel %s: accelerator not available here\n", v);
+                return 1;
+            }
+            c.tci = strstr(v, "tci=on") != NULL;
+        } else if (!strcmp(o, "-bios")) {
+            c.bios = need_arg(argc, argv, &i);
+            if (!strcmp(c.bios, "default")) {
+                c.bios = NULL;
+            }
+        } else if (!strcmp(o, "-kernel")) {
+            c.kernel = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-initrd")) {
+            c.initrd = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-append")) {
+            c.append = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-dtb")) {
+            c.dtb = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-no-reboot")) {
+            c.no_reboot = true;
+        } else if (!strcmp(o, "-nographic")) {
+            /* the serial console is on stdio already */
+        } else if (!strcmp(o, "-display") || !strcmp(o, "-name")) {
+            need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-serial")) {
+            const char *v = need_arg(argc, argv, &i);
+            if (strcmp(v, "stdio") && strcmp(v, "mon:stdio")) {
+                fprintf(stderr, "vmd-vm: -serial %s: only stdio is supported so far\n", v);
+                return 1;
+            }
+        } else {
+            fprintf(stderr, "vmd-vm: %s: invalid option\n", argv[i]);
+            return 1;
+        }
+    }
+    g_autoptr(GError) error = NULL;
+    VirtMachine *m = virt_machine_new(&c, &error);
+    if (!m) {
+        fprintf(stderr, "vmd-vm: %s\n", error->message);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    make_tty_raw();
+    g_thread_unref(g_thread_new("stdin", stdin_thread, m));
+    int status = virt_machine_run(m);
+    restore_tty();
+    /* The stdin thread may still be blocked in read(); exit without freeing under it. */
+    fflush(stdout);
+    _exit(status);
+}

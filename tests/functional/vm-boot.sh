@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# vmd-vm booting real guests: the bare-metal programs (-bios none), then Linux 6.12
+# under Debian's OpenSBI with the busybox initramfs, on 1 and 2 harts: the guest
+# reaches /init, sees its CPUs, runs a parallel workload, answers commands typed on
+# the serial console, and `poweroff` ends vmd-vm with status 0.
+# Exit: 0 pass, 77 skip (no vmd-vm or guests cannot be built), 1 failure.
+set -uo pipefail
+src=${VMD_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+build=${VMD_BUILD_DIR:-$src/build}
+vm=$build/programs/vmd-vm
+[[ -x $vm ]] || { echo "SKIP: $vm not built"; exit 77; }
+env_out=$("$src/tests/guest/build.sh" --env) || { echo "SKIP: test guests cannot be built"; exit 77; }
+eval "$env_out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null' EXIT
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $1"; shift; for l in "$@"; do echo "# $l"; done; fail=$((fail + 1)); }
+TIMEOUT=${VMD_BOOT_TIMEOUT:-180}
+
+# boot NAME WANT... -- ARGS: runs vmd-vm ARGS to its own exit; every WANT must appear.
+boot() {
+	local name=$1; shift
+	local wants=()
+	while [[ $1 != -- ]]; do wants+=("$1"); shift; done
+	shift
+	timeout "$TIMEOUT" "$vm" "$@" </dev/null >"$tmp/$name.log" 2>&1
+	local rc=$? missing=
+	for w in "${wants[@]}"; do
+		grep -qF -- "$w" "$tmp/$name.log" || missing+=" '$w'"
+	done
+	if [[ -z $missing && $rc == 0 ]]; then
+		ok "$name"
+	else
+		not_ok "$name" "exit status $rc, missing:${missing:- nothing}" "$(tail -25 "$tmp/$name.log")"
+	fi
+}
+
+boot baremetal-hello "hello from bare metal" -- -M virt -bios none -nographic \
+	-kernel "$VMD_GUEST_BAREMETAL/hello.elf"
+boot baremetal-priv "priv: all passed" -- -M virt -bios none -nographic \
+	-kernel "$VMD_GUEST_BAREMETAL/priv.elf"
+
+linux=(-M virt -m 256M -nographic -bios "$VMD_GUEST_OPENSBI" -kernel "$VMD_GUEST_KERNEL"
+	-initrd "$VMD_GUEST_INITRD")
+boot linux-poweroff "OpenSBI" "Linux version 6.12" VMD-GUEST-READY VMD-GUEST-POWEROFF -- \
+	"${linux[@]}" -append "console=ttyS0 earlycon=sbi vmd.poweroff=1"
+# Two harts: the guest sees both, and a workload with two parallel jobs completes.
+boot linux-smp2 "nproc=2" "sum=500500 500500" VMD-GUEST-RUN-EXIT=0 -- "${linux[@]}" -smp 2 \
+	-append 'console=ttyS0 vmd.run="echo nproc=$(nproc); a() { s=0; i=0; while [ $i -lt 1000 ]; do i=$((i+1)); s=$((s+i)); done; echo $s; }; a > /tmp/1 & a > /tmp/2; wait; echo sum=$(cat /tmp/1) $(cat /tmp/2)"'
+
+# Commands typed on the serial console run, `reboot` restarts the guest, and
+# `poweroff` ends vmd-vm with status 0.
+mkfifo "$tmp/in"
+timeout "$TIMEOUT" "$vm" "${linux[@]}" -append "console=ttyS0" <"$tmp/in" >"$tmp/console.log" 2>&1 &
+vm_pid=$!
+exec 7>"$tmp/in"
+step=0
+for _ in $(seq $((TIMEOUT * 10))); do
+	ready=$(grep -c "VMD-GUEST-READY" "$tmp/console.log")
+	if ((step == 0 && ready >= 1)); then
+		sleep 0.5 # let the shell print its prompt
+		printf 'echo "typed: $((6*7))"\n' >&7
+		step=1
+	elif ((step == 1)) && grep -q "typed: 42" "$tmp/console.log"; then
+		printf 'reboot\n' >&7
+		step=2
+	elif ((step == 2 && ready >= 2)); then
+		sleep 0.5
+		printf 'poweroff\n' >&7
+		step=3
+	fi
+	kill -0 $vm_pid 2>/dev/null || break
+	sleep 0.1
+done
+wait $vm_pid
+rc=$?
+exec 7>&-
+if grep -q "typed: 42" "$tmp/console.log" && ((step == 3 && rc == 0)); then
+	ok "serial console: typed commands run, reboot restarts, poweroff exits 0"
+else
+	not_ok "serial console: typed commands run, reboot restarts, poweroff exits 0" \
+		"exit status $rc, step $step" \
+		"$(tail -20 "$tmp/console.log")"
+fi
+
+echo "$pass passed, $fail failed"
+((fail == 0))
