@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hw/riscv/virt.h"
+#include "vm-core/options.h"
 
 static struct termios saved_tty;
 static bool tty_raw;
@@ -161,8 +162,14 @@ static void usage(FILE *f)
             "-display none   no display\n"
             "-serial stdio|mon:stdio  the serial port on stdio\n"
             "\n"
-            "Not implemented yet (refused): -drive, -blockdev, -device, -netdev, -chardev,\n"
-            "-qmp, -monitor, -S, -incoming, -snapshot, -loadvm.\n");
+            "Devices:\n"
+            "-drive file=F[,format=raw][,if=virtio|none][,id=ID][,readonly=on][,serial=S]\n"
+            "                a raw disk image; if=virtio attaches a virtio-blk disk\n"
+            "-device virtio-blk-device,drive=ID   a virtio-blk disk for -drive if=none,id=ID\n"
+            "-device virtio-rng-device            a virtio entropy source\n"
+            "\n"
+            "Not implemented yet (refused): qcow2 images, -blockdev, PCI devices, -netdev,\n"
+            "-chardev, -qmp, -monitor, -S, -incoming, -snapshot, -loadvm.\n");
 }
 
 static const char *need_arg(int argc, char **argv, int *i)
@@ -174,9 +181,92 @@ static const char *need_arg(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+static bool add_drive(VirtMachineConfig *c, const Opts *o, GError **error)
+{
+    static const char *const keys[] = {"file", "format", "if", "id", "readonly", "serial",
+                                       "media", "cache", "index", NULL};
+    const char *file, *format, *serial;
+    bool ro;
+    if (!opts_check_keys(o, keys, error) || !opts_get_str(o, "file", NULL, &file, error) ||
+        !opts_get_str(o, "format", "raw", &format, error) ||
+        !opts_get_str(o, "serial", NULL, &serial, error) ||
+        !opts_get_bool(o, "readonly", false, &ro, error)) {
+        return false;
+    }
+    if (!file) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "A block device must be specified for \"file\"");
+        return false;
+    }
+    if (strcmp(format, "raw") != 0) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "format '%s' is not supported yet (only raw)", format);
+        return false;
+    }
+    if (c->n_drives == VIRT_MAX_DRIVES) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "too many disks");
+        return false;
+    }
+    c->drives[c->n_drives++] = (VirtDriveConfig){.file = file, .read_only = ro,
+                                                 .serial = serial};
+    return true;
+}
+
+/* -drive and -device, after all options are known (a -device names a -drive by id). */
+static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
+{
+    g_autoptr(GPtrArray) drives = opts_store_list(store, "drive");
+    for (guint i = 0; g_ptr_array_index(drives, i); i++) { /* NULL-terminated */
+        const Opts *o = g_ptr_array_index(drives, i);
+        const char *iface;
+        if (!opts_get_str(o, "if", "virtio", &iface, error)) {
+            return false;
+        }
+        if (strcmp(iface, "virtio") == 0 && !add_drive(c, o, error)) {
+            return false;
+        } else if (strcmp(iface, "virtio") != 0 && strcmp(iface, "none") != 0) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "unsupported interface '%s' (virtio or none)", iface);
+            return false;
+        }
+    }
+    g_autoptr(GPtrArray) devices = opts_store_list(store, "device");
+    for (guint i = 0; g_ptr_array_index(devices, i); i++) {
+        const Opts *o = g_ptr_array_index(devices, i);
+        const char *driver, *drive_id;
+        if (!opts_get_str(o, "driver", NULL, &driver, error) ||
+            !opts_get_str(o, "drive", NULL, &drive_id, error)) {
+            return false;
+        }
+        if (driver && strcmp(driver, "virtio-rng-device") == 0) {
+            c->rng = true;
+        } else if (driver && strcmp(driver, "virtio-blk-device") == 0) {
+            Opts *d = drive_id ? opts_store_find(store, "drive", drive_id) : NULL;
+            if (!d) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "Property 'virtio-blk-device.drive' can't find value '%s'",
+                            drive_id ? drive_id : "");
+                return false;
+            }
+            if (!add_drive(c, d, error)) {
+                return false;
+            }
+        } else {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "'%s' is not a valid device model name (available: "
+                        "virtio-blk-device, virtio-rng-device)",
+                        driver ? driver : "");
+            return false;
+        }
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     VirtMachineConfig c = {.harts = 1, .ram_size = 128ull << 20, .console_out = console_out};
+    g_autoptr(OptsStore) store = opts_store_new();
+    g_autoptr(GError) error = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (o[0] == '-' && o[1] == '-') {
@@ -229,6 +319,13 @@ int main(int argc, char **argv)
             /* the serial console is on stdio already */
         } else if (!strcmp(o, "-display") || !strcmp(o, "-name")) {
             need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-drive") || !strcmp(o, "-device")) {
+            const char *v = need_arg(argc, argv, &i);
+            Opts *opts = opts_parse_kind(o + 1, v, &error);
+            if (!opts || !opts_store_add(store, opts, &error)) {
+                fprintf(stderr, "vmd-vm: %s %s: %s\n", o, v, error->message);
+                return 1;
+            }
         } else if (!strcmp(o, "-serial")) {
             const char *v = need_arg(argc, argv, &i);
             if (strcmp(v, "stdio") && strcmp(v, "mon:stdio")) {
@@ -240,7 +337,10 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    g_autoptr(GError) error = NULL;
+    if (!add_devices(&c, store, &error)) {
+        fprintf(stderr, "vmd-vm: %s\n", error->message);
+        return 1;
+    }
     VirtMachine *m = virt_machine_new(&c, &error);
     if (!m) {
         fprintf(stderr, "vmd-vm: %s\n", error->message);

@@ -24,12 +24,15 @@
 #include <linux/falloc.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hw/char/ns16550a.h"
 #include "hw/intc/aclint.h"
 #include "hw/intc/plic.h"
 #include "hw/misc/sifive-test.h"
+#include "hw/virtio/virtio-devices.h"
+#include "hw/virtio/virtio-mmio.h"
 #include "tcg/exec/tb.h"
 #include "tcg/riscv/cpu.h"
 #include "tcg/riscv/csr.h"
@@ -68,7 +71,15 @@ struct VirtMachine {
     Plic plic;
     Ns16550a uart;
     SifiveTest test;
-    MmioRange mmio[8];
+    MmioRange mmio[16];
+    VirtioMmio virtio[VIRT_VIRTIO_COUNT];
+    struct VirtioIrq {
+        VirtMachine *m;
+        unsigned source;    /* PLIC source of the slot */
+    } virtio_irq[VIRT_VIRTIO_COUNT];
+    VirtioDma dma;
+    VirtioBlk blk[VIRT_MAX_DRIVES];
+    VirtioDevice rng;
     unsigned n_mmio;
     uint64_t boot_pc;
     /* Run control. */
@@ -210,27 +221,65 @@ static void uart_irq(void *opaque, bool level)
     plic_set_irq(&m->plic, VIRT_IRQ_UART0, level);
 }
 
-/* virtio-mmio transports with no device behind them: the magic value, version 2 and
- * device ID 0, which tells the driver the slot is empty (virtio 1.2, 4.2.2). Devices
- * (blk, net, rng, console) take slots as they are added. */
-static bool empty_virtio_read(void *dev, uint64_t offset, unsigned size, uint64_t *ret)
+/* Guest-physical RAM for a virtio device; writes go through the code tracking. */
+static void *dma_map(void *opaque, uint64_t gpa, uint64_t len, bool for_write)
 {
-    switch (offset & 0xfff) {
-    case 0x000:
-        *ret = 0x74726976; /* "virt" */
-        break;
-    case 0x004:
-        *ret = 2;
-        break;
-    default:
-        *ret = 0;
-        break;
+    VirtMachine *m = opaque;
+    if (gpa < VIRT_DRAM_BASE || gpa - VIRT_DRAM_BASE > m->config.ram_size ||
+        len > m->config.ram_size - (gpa - VIRT_DRAM_BASE)) {
+        return NULL;
     }
-    return true;
+    if (for_write) {
+        for (uint64_t p = gpa & ~0xfffull; p < gpa + len; p += 4096) {
+            if (bus_page_has_code(m, p)) {
+                bus_code_written(m, p, 4096);
+            }
+        }
+    }
+    return m->ram + (gpa - VIRT_DRAM_BASE);
 }
 
-static bool empty_virtio_write(void *dev, uint64_t offset, unsigned size, uint64_t value)
+static void virtio_irq(void *opaque, bool level)
 {
+    struct VirtioIrq *irq = opaque;
+    plic_set_irq(&irq->m->plic, irq->source, level);
+}
+
+/* Devices take transports from the highest address down, so the first disk is the
+ * first one Linux probes (vda), as on QEMU. */
+static bool add_virtio_devices(VirtMachine *m, GError **error)
+{
+    unsigned slot = VIRT_VIRTIO_COUNT;
+    m->dma = (VirtioDma){.opaque = m, .map = dma_map};
+    for (unsigned i = 0; i < m->config.n_drives; i++) {
+        const VirtDriveConfig *dc = &m->config.drives[i];
+        int fd = open(dc->file, (dc->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                        "Could not open '%s': %s", dc->file, g_strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            return false;
+        }
+        virtio_blk_init(&m->blk[i], &m->dma, fd, (uint64_t)st.st_size, dc->read_only,
+                        dc->serial);
+        m->virtio[--slot].dev = &m->blk[i].dev;
+    }
+    if (m->config.rng) {
+        virtio_rng_init(&m->rng, &m->dma);
+        m->virtio[--slot].dev = &m->rng;
+    }
+    for (unsigned s = 0; s < VIRT_VIRTIO_COUNT; s++) {
+        m->virtio_irq[s] = (struct VirtioIrq){m, VIRT_IRQ_VIRTIO_FIRST + s};
+        if (m->virtio[s].dev) {
+            m->virtio[s].dev->notify_irq = virtio_irq;
+            m->virtio[s].dev->irq_opaque = &m->virtio_irq[s];
+        }
+        add_mmio(m, VIRT_VIRTIO_BASE + (uint64_t)s * VIRT_VIRTIO_SIZE, VIRT_VIRTIO_SIZE,
+                 (MmioRead)virtio_mmio_read, (MmioWrite)virtio_mmio_write, &m->virtio[s]);
+    }
     return true;
 }
 
@@ -581,9 +630,7 @@ VirtMachine *virt_machine_new(const VirtMachineConfig *c, GError **error)
              (MmioWrite)ns16550a_write, &m->uart);
     add_mmio(m, VIRT_TEST_BASE, VIRT_TEST_SIZE, (MmioRead)sifive_test_read,
              (MmioWrite)sifive_test_write, &m->test);
-    add_mmio(m, VIRT_VIRTIO_BASE, (uint64_t)VIRT_VIRTIO_COUNT * VIRT_VIRTIO_SIZE,
-             empty_virtio_read, empty_virtio_write, NULL);
-    if (!load_images(m, error)) {
+    if (!add_virtio_devices(m, error) || !load_images(m, error)) {
         virt_machine_free(m);
         return NULL;
     }
@@ -599,6 +646,11 @@ void virt_machine_free(VirtMachine *m)
         g_free(m->harts[i].cpu);
         g_mutex_clear(&m->harts[i].lock);
         g_cond_clear(&m->harts[i].wake);
+    }
+    for (unsigned i = 0; i < m->config.n_drives; i++) {
+        if (m->blk[i].dev.ops) {
+            close(m->blk[i].fd);
+        }
     }
     tb_cache_free(m->tbs);
     munmap(m->ram, m->config.ram_size);

@@ -91,6 +91,14 @@ bool virt_load_kernel(const uint8_t *file, size_t file_size, uint8_t *ram, uint6
 
 /* ---- The machine (virt-machine.c) --------------------------------------------------- */
 
+#define VIRT_MAX_DRIVES 6
+
+typedef struct VirtDriveConfig {
+    const char *file;        /* raw image */
+    bool read_only;
+    const char *serial;      /* virtio-blk ID, or NULL */
+} VirtDriveConfig;
+
 typedef struct VirtMachineConfig {
     unsigned harts;
     uint64_t ram_size;
@@ -101,6 +109,9 @@ typedef struct VirtMachineConfig {
     const char *dtb;         /* a device tree to use instead of the generated one */
     bool no_reboot;          /* a guest reset request powers off instead */
     bool tci;                /* run on the interpreter */
+    VirtDriveConfig drives[VIRT_MAX_DRIVES]; /* virtio-blk disks, in -drive order */
+    unsigned n_drives;
+    bool rng;                /* a virtio-rng device */
     /* Where the serial console's output goes (any thread). */
     void (*console_out)(void *opaque, const uint8_t *buf, size_t len);
     void *console_opaque;

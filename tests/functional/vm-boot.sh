@@ -49,6 +49,20 @@ boot linux-poweroff "OpenSBI" "Linux version 6.12" VMD-GUEST-READY VMD-GUEST-POW
 boot linux-smp2 "nproc=2" "sum=500500 500500" VMD-GUEST-RUN-EXIT=0 -- "${linux[@]}" -smp 2 \
 	-append 'console=ttyS0 vmd.run="echo nproc=$(nproc); a() { s=0; i=0; while [ $i -lt 1000 ]; do i=$((i+1)); s=$((s+i)); done; echo $s; }; a > /tmp/1 & a > /tmp/2; wait; echo sum=$(cat /tmp/1) $(cat /tmp/2)"'
 
+# A virtio-blk ext4 disk (raw file) is mounted, read, written and synced; after the
+# poweroff the host sees the new file and the filesystem is clean. virtio-rng feeds
+# /dev/hwrng.
+cp "$VMD_GUEST_EXT4" "$tmp/disk.img"
+boot linux-virtio "hello from ext4" "rng=virtio_rng.0" "random=16" VMD-GUEST-RUN-EXIT=0 -- \
+	"${linux[@]}" -drive "file=$tmp/disk.img,format=raw,if=virtio" -device virtio-rng-device \
+	-append 'console=ttyS0 vmd.run="mount /dev/vda /mnt && cat /mnt/hello.txt && echo written-by-guest > /mnt/new.txt && sync && umount /mnt && echo rng=$(cat /sys/class/misc/hw_random/rng_current) && echo random=$(head -c 16 /dev/hwrng | od -A n -t x1 | wc -w)"'
+if [[ $(debugfs -R "cat /new.txt" "$tmp/disk.img" 2>/dev/null) == written-by-guest ]] &&
+	e2fsck -fn "$tmp/disk.img" >"$tmp/fsck.log" 2>&1; then
+	ok "the host sees the guest's write; e2fsck finds the filesystem clean"
+else
+	not_ok "the host sees the guest's write; e2fsck finds the filesystem clean" "$(cat "$tmp/fsck.log")"
+fi
+
 # Commands typed on the serial console run, `reboot` restarts the guest, and
 # `poweroff` ends vmd-vm with status 0.
 mkfifo "$tmp/in"

@@ -1,0 +1,23 @@
+/*
+ * The virtio devices of the machine, each a VirtioDevice with its own ops.
+ */
+#ifndef VMD_HW_VIRTIO_DEVICES_H
+#define VMD_HW_VIRTIO_DEVICES_H
+
+#include "hw/virtio/virtio.h"
+
+void virtio_rng_init(VirtioDevice *d, const VirtioDma *dma);
+
+typedef struct VirtioBlk {
+    VirtioDevice dev;       /* first: the generic device */
+    int fd;                 /* the raw image (the block layer takes over later) */
+    uint64_t capacity;      /* in 512-byte sectors */
+    bool read_only;
+    char serial[21];        /* GET_ID answer, NUL padded */
+} VirtioBlk;
+
+/* Takes ownership of fd. */
+void virtio_blk_init(VirtioBlk *b, const VirtioDma *dma, int fd, uint64_t size_bytes,
+                     bool read_only, const char *serial);
+
+#endif
