@@ -41,6 +41,14 @@ boot baremetal-hello "hello from bare metal" -- -M virt -bios none -nographic \
 boot baremetal-priv "priv: all passed" -- -M virt -bios none -nographic \
 	-kernel "$VMD_GUEST_BAREMETAL/priv.elf"
 
+# A hostile guest feeds virtio-rng looped chains, out-of-range indices, buffers outside
+# RAM, huge lengths: vmd-vm logs guest errors, stops only that device, and lives on.
+boot baremetal-virtio-hostile "virtio-hostile: all passed" \
+	"guest error: virtio-rng: queue 0: descriptor chain loops" \
+	"guest error: virtio-rng: buffer at 0x10 (+64) is not guest RAM" -- \
+	-M virt -bios none -nographic -device virtio-rng-device \
+	-kernel "$VMD_GUEST_BAREMETAL/virtio-hostile.elf"
+
 linux=(-M virt -m 256M -nographic -bios "$VMD_GUEST_OPENSBI" -kernel "$VMD_GUEST_KERNEL"
 	-initrd "$VMD_GUEST_INITRD")
 boot linux-poweroff "OpenSBI" "Linux version 6.12" VMD-GUEST-READY VMD-GUEST-POWEROFF -- \
