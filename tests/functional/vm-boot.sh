@@ -71,6 +71,35 @@ else
 	not_ok "the host sees the guest's write; e2fsck finds the filesystem clean" "$(cat "$tmp/fsck.log")"
 fi
 
+# U-Boot (Debian's u-boot-qemu, S mode under OpenSBI) reaches its prompt, answers
+# `version`, and its `poweroff` ends vmd-vm with status 0.
+mkfifo "$tmp/uin"
+timeout "$TIMEOUT" "$vm" -M virt -m 256M -nographic -kernel "$VMD_GUEST_UBOOT" \
+	<"$tmp/uin" >"$tmp/uboot.log" 2>&1 &
+ub_pid=$!
+exec 8>"$tmp/uin"
+ustep=0
+for _ in $(seq $((TIMEOUT * 10))); do
+	if ((ustep == 0)) && grep -q "^=> " "$tmp/uboot.log"; then
+		printf 'version\r' >&8
+		ustep=1
+	elif ((ustep == 1)) && grep -q "^U-Boot 20" "$tmp/uboot.log"; then
+		printf 'poweroff\r' >&8
+		ustep=2
+	fi
+	kill -0 $ub_pid 2>/dev/null || break
+	sleep 0.1
+done
+wait $ub_pid
+rc=$?
+exec 8>&-
+if ((ustep == 2 && rc == 0)); then
+	ok "U-Boot reaches its prompt, runs a command and powers off"
+else
+	not_ok "U-Boot reaches its prompt, runs a command and powers off" "exit $rc, step $ustep" \
+		"$(tail -15 "$tmp/uboot.log")"
+fi
+
 # Commands typed on the serial console run, `reboot` restarts the guest, and
 # `poweroff` ends vmd-vm with status 0.
 mkfifo "$tmp/in"
