@@ -31,6 +31,7 @@
 #include "hw/intc/aclint.h"
 #include "hw/intc/plic.h"
 #include "hw/misc/sifive-test.h"
+#include "hw/rtc/goldfish-rtc.h"
 #include "hw/virtio/virtio-devices.h"
 #include "hw/virtio/virtio-mmio.h"
 #include "tcg/exec/tb.h"
@@ -71,6 +72,7 @@ struct VirtMachine {
     Plic plic;
     Ns16550a uart;
     SifiveTest test;
+    GoldfishRtc rtc;
     MmioRange mmio[16];
     VirtioMmio virtio[VIRT_VIRTIO_COUNT];
     struct VirtioIrq {
@@ -283,6 +285,12 @@ static bool add_virtio_devices(VirtMachine *m, GError **error)
     return true;
 }
 
+static void rtc_irq(void *opaque, bool level)
+{
+    VirtMachine *m = opaque;
+    plic_set_irq(&m->plic, VIRT_IRQ_RTC, level);
+}
+
 static void test_request(void *opaque, SifiveTestRequest what, unsigned code)
 {
     VirtMachine *m = opaque;
@@ -353,7 +361,7 @@ static bool load_images(VirtMachine *m, GError **error)
     uint64_t top = VIRT_DRAM_BASE + MIN(ram_size, 3ull << 30);
     uint64_t fdt_addr = (top - 0x200000) & ~0xfffull;
     VirtFdtConfig fc = {.harts = c->harts, .ram_size = ram_size, .bootargs = c->append,
-                        .rtc = false, .mmu_type = "riscv,sv57"};
+                        .rtc = true, .mmu_type = "riscv,sv57"};
     if (c->initrd) {
         g_autofree uint8_t *rd = NULL;
         size_t rd_len;
@@ -478,6 +486,7 @@ static gpointer timer_thread(gpointer opaque)
         now = aclint_mtime(&m->clint);
         int64_t wait_us = next == UINT64_MAX ? 100000 : (int64_t)MIN((next - MIN(next, now)) / 10,
                                                                       100000);
+        wait_us = MIN(wait_us, goldfish_rtc_poll(&m->rtc));
         g_mutex_lock(&m->lock);
         if (!m->quit && wait_us > 0) {
             g_cond_wait_until(&m->changed, &m->lock, g_get_monotonic_time() + wait_us);
@@ -622,6 +631,9 @@ VirtMachine *virt_machine_new(const VirtMachineConfig *c, GError **error)
     plic_init(&m->plic, c->harts, cpus);
     ns16550a_init(&m->uart, uart_tx, uart_irq, m);
     m->test = (SifiveTest){.request = test_request, .opaque = m};
+    goldfish_rtc_init(&m->rtc, rtc_irq, m);
+    add_mmio(m, VIRT_RTC_BASE, VIRT_RTC_SIZE, (MmioRead)goldfish_rtc_read,
+             (MmioWrite)goldfish_rtc_write, &m->rtc);
     add_mmio(m, VIRT_CLINT_BASE, VIRT_CLINT_SIZE, (MmioRead)aclint_read, (MmioWrite)aclint_write,
              &m->clint);
     add_mmio(m, VIRT_PLIC_BASE, virt_plic_size(c->harts), (MmioRead)plic_read,

@@ -59,11 +59,12 @@ boot linux-smp2 "nproc=2" "sum=500500 500500" VMD-GUEST-RUN-EXIT=0 -- "${linux[@
 
 # A virtio-blk ext4 disk (raw file) is mounted, read, written and synced; after the
 # poweroff the host sees the new file and the filesystem is clean. virtio-rng feeds
-# /dev/hwrng.
+# /dev/hwrng; the goldfish RTC gives the guest the date.
 cp "$VMD_GUEST_EXT4" "$tmp/disk.img"
-boot linux-virtio "hello from ext4" "rng=virtio_rng.0" "random=16" VMD-GUEST-RUN-EXIT=0 -- \
+boot linux-virtio "hello from ext4" "rng=virtio_rng.0" "random=16" "rtc=goldfish_rtc" \
+	"year=$(date -u +%Y)" VMD-GUEST-RUN-EXIT=0 -- \
 	"${linux[@]}" -drive "file=$tmp/disk.img,format=raw,if=virtio" -device virtio-rng-device \
-	-append 'console=ttyS0 vmd.run="mount /dev/vda /mnt && cat /mnt/hello.txt && echo written-by-guest > /mnt/new.txt && sync && umount /mnt && echo rng=$(cat /sys/class/misc/hw_random/rng_current) && echo random=$(head -c 16 /dev/hwrng | od -A n -t x1 | wc -w)"'
+	-append 'console=ttyS0 vmd.run="mount /dev/vda /mnt && cat /mnt/hello.txt && echo written-by-guest > /mnt/new.txt && sync && umount /mnt && echo rng=$(cat /sys/class/misc/hw_random/rng_current) && echo random=$(head -c 16 /dev/hwrng | od -A n -t x1 | wc -w) && read n x < /sys/class/rtc/rtc0/name && echo rtc=$n year=$(date -u +%Y)"'
 if [[ $(debugfs -R "cat /new.txt" "$tmp/disk.img" 2>/dev/null) == written-by-guest ]] &&
 	e2fsck -fn "$tmp/disk.img" >"$tmp/fsck.log" 2>&1; then
 	ok "the host sees the guest's write; e2fsck finds the filesystem clean"
