@@ -28,6 +28,7 @@
 #include <ucontext.h>
 
 #include "linux-user/safe-syscall.h"
+#include "tcg/exec/tb.h"
 
 #define SIGBIT(s)   (1ull << ((s)-1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
@@ -128,6 +129,8 @@ static void host_fault(int sig, siginfo_t *info, ucontext_t *uc)
         /* riscv_cpu_raise() long-jumps out of this handler: restore the mask the
          * thread had when it faulted, which the jump may not do. */
         pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
+        /* Generated code keeps the guest pc lazily: recover it from the host pc. */
+        tb_restore_state(cpu->tbs, cpu, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
         riscv_cpu_raise(cpu, write ? RISCV_EXCP_STORE_PAGE_FAULT : RISCV_EXCP_LOAD_PAGE_FAULT, ga);
     }
     n = snprintf(msg, sizeof(msg),

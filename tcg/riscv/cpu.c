@@ -19,6 +19,9 @@
 #include "tcg/riscv/mmu.h"
 #include "tcg/riscv/translate.h"
 #include "tcg/tci/tci.h"
+#ifdef VMD_HAVE_JIT
+#include "tcg/x86_64/jit.h"
+#endif
 
 uintptr_t riscv_guest_base;
 uint64_t riscv_guest_size = UINT64_MAX;
@@ -48,8 +51,13 @@ static const IrGuestMemory user_memory = {
 
 TbCache *riscv_tb_cache_new(bool user_mode, bool tci)
 {
-    (void)tci; /* TCI is the only back end so far */
-    return tb_cache_new(&tci_backend,
+    const TbBackend *backend = &tci_backend;
+#ifdef VMD_HAVE_JIT
+    if (!tci && jit_available()) {
+        backend = &jit_backend;
+    }
+#endif
+    return tb_cache_new(backend,
                         riscv_frontend_init(user_mode ? &user_memory : &riscv_system_memory));
 }
 

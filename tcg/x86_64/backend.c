@@ -23,7 +23,6 @@
 #include <cpuid.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <sys/mman.h>
 
 static unsigned feature_mask = JIT_FEAT_ALL;
 static char *dump_dir;
@@ -72,12 +71,7 @@ bool jit_available(void)
     static gsize once;
     static bool ok;
     if (g_once_init_enter(&once)) {
-        void *p = mmap(NULL, JIT_PAGE_SIZE, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
-        ok = p != MAP_FAILED;
-        if (ok) {
-            munmap(p, JIT_PAGE_SIZE);
-        }
+        ok = jit_buffer_probe();
         g_once_init_leave(&once, 1);
     }
     return ok;
@@ -90,8 +84,7 @@ static void dump_block(const JitTb *jt, uint32_t code_size, uint64_t pc)
         g_autofree char *name = g_strdup_printf("%s/tb-%" PRIxPTR "-%" PRIx64 ".bin", dump_dir,
                                                 (uintptr_t)jt->entry, pc);
         /* Best effort: a debugging aid must not stop the guest. */
-        g_file_set_contents(name, (const char *)jit_buffer_rw(jt->buf, jt->entry), code_size,
-                            NULL);
+        g_file_set_contents(name, (const char *)jit_buffer_rw(jt->buf, jt->entry), code_size, NULL);
     }
     g_mutex_unlock(&dump_lock);
 }
@@ -294,8 +287,9 @@ static TbExit jit_exec(TbCache *c, void *env, TranslationBlock *tb)
     }
     const IrGuestMemory *mem = tb_cache_context(c)->mem;
     uintptr_t guest_base = mem && mem->guest_base ? *mem->guest_base : 0;
+    uint64_t guest_limit = mem && mem->guest_limit ? *mem->guest_limit : UINT64_MAX;
     TbExit e;
-    buf->enter(env, jt->entry, guest_base, &e);
+    buf->enter(env, jt->entry, guest_base, &e, guest_limit);
     if (e.kind != TB_EXIT_CHAIN) {
         e.slot = 0;
     }

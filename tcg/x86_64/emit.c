@@ -184,6 +184,11 @@ void x86_alu_mi(JitEmit *e, X86Alu op, bool w, X86Mem m, int32_t imm)
     }
 }
 
+void x86_op_cmp_rm(JitEmit *e, X86Reg r, X86Mem m)
+{
+    x86_op_rm(e, (ALU_CMP << 3 | 3) | P_W, r, m);
+}
+
 void x86_test_rr(JitEmit *e, bool w, X86Reg a, X86Reg b)
 {
     x86_op_rr(e, 0x85 | pw(w), b, a);
@@ -281,10 +286,8 @@ void x86_movsx(JitEmit *e, unsigned size_log2, bool w, X86Reg d, X86Reg s)
 void x86_bitop(JitEmit *e, X86BitOp op, bool w, X86Reg d, X86Reg s)
 {
     static const uint32_t opc[] = {
-        [BIT_BSF] = 0xbc | P_0F,
-        [BIT_BSR] = 0xbd | P_0F,
-        [BIT_TZCNT] = 0xbc | P_0F | P_F3,
-        [BIT_LZCNT] = 0xbd | P_0F | P_F3,
+        [BIT_BSF] = 0xbc | P_0F,           [BIT_BSR] = 0xbd | P_0F,
+        [BIT_TZCNT] = 0xbc | P_0F | P_F3,  [BIT_LZCNT] = 0xbd | P_0F | P_F3,
         [BIT_POPCNT] = 0xb8 | P_0F | P_F3,
     };
     x86_op_rr(e, opc[op] | pw(w), d, s);

@@ -18,37 +18,84 @@
 #include <string.h>
 
 typedef enum X86Reg {
-    RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
-    R8, R9, R10, R11, R12, R13, R14, R15,
+    RAX,
+    RCX,
+    RDX,
+    RBX,
+    RSP,
+    RBP,
+    RSI,
+    RDI,
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15,
     X86_NREGS,
     X86_NOREG = -1,
 } X86Reg;
 
 /* Condition codes (the low nibble of jcc/setcc/cmovcc). */
 typedef enum X86Cond {
-    CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A,
-    CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G,
+    CC_O,
+    CC_NO,
+    CC_B,
+    CC_AE,
+    CC_E,
+    CC_NE,
+    CC_BE,
+    CC_A,
+    CC_S,
+    CC_NS,
+    CC_P,
+    CC_NP,
+    CC_L,
+    CC_GE,
+    CC_LE,
+    CC_G,
 } X86Cond;
 
 /* The eight classic ALU ops, by their /digit (add r/m, r is (op << 3) | 1). */
 typedef enum X86Alu {
-    ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3,
-    ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7,
+    ALU_ADD = 0,
+    ALU_OR = 1,
+    ALU_ADC = 2,
+    ALU_SBB = 3,
+    ALU_AND = 4,
+    ALU_SUB = 5,
+    ALU_XOR = 6,
+    ALU_CMP = 7,
 } X86Alu;
 
 /* Group 3 (F7 /digit). */
 typedef enum X86Grp3 {
-    G3_NOT = 2, G3_NEG = 3, G3_MUL = 4, G3_IMUL = 5, G3_DIV = 6, G3_IDIV = 7,
+    G3_NOT = 2,
+    G3_NEG = 3,
+    G3_MUL = 4,
+    G3_IMUL = 5,
+    G3_DIV = 6,
+    G3_IDIV = 7,
 } X86Grp3;
 
 /* Group 2 shifts and rotates (C1/D3 /digit). */
 typedef enum X86Shift {
-    SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7,
+    SH_ROL = 0,
+    SH_ROR = 1,
+    SH_SHL = 4,
+    SH_SHR = 5,
+    SH_SAR = 7,
 } X86Shift;
 
 /* Bit scans and counts: 0F xx, with F3 for the ABM/BMI1 forms. */
 typedef enum X86BitOp {
-    BIT_BSF, BIT_BSR, BIT_TZCNT, BIT_LZCNT, BIT_POPCNT,
+    BIT_BSF,
+    BIT_BSR,
+    BIT_TZCNT,
+    BIT_LZCNT,
+    BIT_POPCNT,
 } X86BitOp;
 
 typedef struct JitEmit {
@@ -133,6 +180,8 @@ void x86_lea(JitEmit *e, bool w, X86Reg d, X86Mem m);
 void x86_alu_rr(JitEmit *e, X86Alu op, bool w, X86Reg d, X86Reg s);
 void x86_alu_ri(JitEmit *e, X86Alu op, bool w, X86Reg d, int32_t imm);
 void x86_alu_mi(JitEmit *e, X86Alu op, bool w, X86Mem m, int32_t imm);
+/* cmp r, [m] (64-bit): flags of r - [m]. */
+void x86_op_cmp_rm(JitEmit *e, X86Reg r, X86Mem m);
 void x86_test_rr(JitEmit *e, bool w, X86Reg a, X86Reg b);
 void x86_test_ri(JitEmit *e, bool w, X86Reg a, int32_t imm);
 void x86_grp3(JitEmit *e, X86Grp3 op, bool w, X86Reg r);

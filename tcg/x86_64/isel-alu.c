@@ -212,9 +212,9 @@ void isel_alu1(JitGen *g, const IrOp *op)
 typedef struct Bin {
     IrTemp d, a, b;
     bool w;
-    bool b_imm;      /* b is the imm32 below */
+    bool b_imm; /* b is the imm32 below */
     int32_t imm;
-    X86Reg ra, rb;   /* a's and b's registers (X86_NOREG for constants not loaded) */
+    X86Reg ra, rb; /* a's and b's registers (X86_NOREG for constants not loaded) */
 } Bin;
 
 /* Loads a (unless constant) and b (unless it fits an imm32). */
@@ -357,7 +357,10 @@ static void emit_shift(JitGen *g, const IrOp *op, Bin *x)
 static void emit_minmax(JitGen *g, const IrOp *op, Bin *x)
 {
     static const X86Cond take_b[] = {
-        [IR_OP_smin] = CC_G, [IR_OP_smax] = CC_L, [IR_OP_umin] = CC_A, [IR_OP_umax] = CC_B,
+        [IR_OP_smin] = CC_G,
+        [IR_OP_smax] = CC_L,
+        [IR_OP_umin] = CC_A,
+        [IR_OP_umax] = CC_B,
     };
     if (x->rb == X86_NOREG) {
         x->rb = ra_in(g, x->b, 0);
@@ -520,8 +523,7 @@ static void emit_div(JitGen *g, const IrOp *op, Bin *x)
 static void emit_bin(JitGen *g, const IrOp *op, Bin *x)
 {
     IrOpcode opc = (IrOpcode)op->opc;
-    bool minmax = opc == IR_OP_smin || opc == IR_OP_smax || opc == IR_OP_umin ||
-                  opc == IR_OP_umax;
+    bool minmax = opc == IR_OP_smin || opc == IR_OP_smax || opc == IR_OP_umin || opc == IR_OP_umax;
     bin_inputs(g, x, !minmax, 0);
     switch (opc) {
     case IR_OP_add:
@@ -560,8 +562,8 @@ void isel_alu2(JitGen *g, const IrOp *op)
     Bin x = {.d = op->args[0], .a = op->args[1], .b = op->args[2], .w = is_w(op)};
     IrOpcode opc = (IrOpcode)op->opc;
     if (jit_is_const(g, x.a) && jit_is_const(g, x.b)) {
-        set_const(g, x.d, ir_eval_alu(opc, (IrType)op->type, jit_const_val(g, x.a),
-                                      jit_const_val(g, x.b)));
+        set_const(g, x.d,
+                  ir_eval_alu(opc, (IrType)op->type, jit_const_val(g, x.a), jit_const_val(g, x.b)));
         return;
     }
     if ((ir_op_defs[opc].flags & IR_OPF_COMMUTATIVE) &&
@@ -604,8 +606,8 @@ void isel_alu2(JitGen *g, const IrOp *op)
 /* ---- Comparisons and branches ------------------------------------------------------ */
 
 static const X86Cond cond_cc[IR_COND_ALWAYS] = {
-    [IR_COND_EQ] = CC_E,   [IR_COND_NE] = CC_NE, [IR_COND_LT] = CC_L,   [IR_COND_GE] = CC_GE,
-    [IR_COND_LE] = CC_LE,  [IR_COND_GT] = CC_G,  [IR_COND_LTU] = CC_B,  [IR_COND_GEU] = CC_AE,
+    [IR_COND_EQ] = CC_E,   [IR_COND_NE] = CC_NE, [IR_COND_LT] = CC_L,  [IR_COND_GE] = CC_GE,
+    [IR_COND_LE] = CC_LE,  [IR_COND_GT] = CC_G,  [IR_COND_LTU] = CC_B, [IR_COND_GEU] = CC_AE,
     [IR_COND_LEU] = CC_BE, [IR_COND_GTU] = CC_A,
 };
 
@@ -691,7 +693,10 @@ void isel_movcond(JitGen *g, const IrOp *op)
     IrTemp d = op->args[0], c_t = op->args[3], e_t = op->args[4];
     int known = cond_known(g, (IrCond)op->imm[0], (IrType)op->type, op->args[1], op->args[2]);
     if (known >= 0) {
-        IrOp mov = {.opc = IR_OP_mov, .type = IR_I64, .n_out = 1, .n_in = 1,
+        IrOp mov = {.opc = IR_OP_mov,
+                    .type = IR_I64,
+                    .n_out = 1,
+                    .n_in = 1,
                     .args = {d, known ? c_t : e_t}};
         isel_mov(g, &mov);
         return;

@@ -3,9 +3,11 @@
  * guest memory, atomics, barriers, helper calls, insn_start markers and block exits.
  *
  * Guest memory. In user mode (IrGuestMemory.guest_base set) an access is one instruction
- * on [r15 + addr], any alignment, and a fault arrives as SIGSEGV/SIGBUS whose handler
- * calls tb_restore_state. IR_MO_ALIGN accesses and all atomics test the low address
- * bits inline and jump to an out-of-line call of mem->misaligned (which long-jumps). In
+ * on [r15 + addr], any alignment, after a compare of addr with the guest limit (kept in
+ * the frame) that jumps to an out-of-line call of mem->bad_address; a fault inside the
+ * guest space arrives as SIGSEGV/SIGBUS whose handler calls tb_restore_state.
+ * IR_MO_ALIGN accesses and all atomics also test the low address bits first and jump to
+ * an out-of-line call of mem->misaligned. Both callbacks long-jump. In
  * system mode every access calls the front end's load/store/atomic_addr callbacks; the
  * inline software-TLB fast path belongs in guest_operand() when the system machine
  * defines its TLB layout.
@@ -93,8 +95,8 @@ void isel_st_env(JitGen *g, const IrOp *op)
 
 typedef struct GuestOperand {
     X86Mem m;
-    X86Reg reg;      /* register holding the guest address, X86_NOREG if constant */
-    uint64_t value;  /* the constant address */
+    X86Reg reg;     /* register holding the guest address, X86_NOREG if constant */
+    uint64_t value; /* the constant address */
 } GuestOperand;
 
 /* User mode: [guest_base + addr], with a constant address folded into the displacement. */
@@ -132,6 +134,33 @@ static void check_align(JitGen *g, const GuestOperand *a, unsigned size, bool is
     } else {
         x86_test_ri(&g->e, true, a->reg, (int32_t)mask);
         s.disp = x86_jcc32(&g->e, CC_NE);
+    }
+    g_array_append_val(g->slow, s);
+}
+
+/* User mode: an address at or above the guest limit raises through mem->bad_address.
+ * The limit is read at exec() entry into the frame; a constant address is compared as
+ * the imm32 it was folded from. */
+static void check_limit(JitGen *g, const GuestOperand *a, bool is_store)
+{
+    if (!g->ctx->mem->guest_limit) {
+        return;
+    }
+    JitSlowPath s = {
+        .kind = SLOW_BAD_ADDRESS,
+        .addr = a->reg,
+        .addr_value = a->value,
+        .is_store = is_store,
+        .store_pc = g->pc_pending,
+        .pc = g->insn_pc,
+    };
+    X86Mem limit = x86_mem(RSP, JIT_FRAME_LIMIT);
+    if (a->reg == X86_NOREG) {
+        x86_alu_mi(&g->e, ALU_CMP, true, limit, (int32_t)a->value);
+        s.disp = x86_jcc32(&g->e, CC_BE); /* limit <= addr */
+    } else {
+        x86_op_cmp_rm(&g->e, a->reg, limit);
+        s.disp = x86_jcc32(&g->e, CC_AE); /* addr >= limit */
     }
     g_array_append_val(g->slow, s);
 }
@@ -183,6 +212,7 @@ void isel_ld_guest(JitGen *g, const IrOp *op)
     if (mo & IR_MO_ALIGN) {
         check_align(g, &a, size, false);
     }
+    check_limit(g, &a, false);
     X86Reg r = result_reg(g, d, addr, a.reg);
     x86_load(&g->e, size, mo & IR_MO_SIGN, is_w(op), r, a.m);
     ra_bind(g, d, r);
@@ -199,14 +229,14 @@ void isel_st_guest(JitGen *g, const IrOp *op)
             sys_check_align(g, addr, size, true);
         }
         JitArg args[] = {arg_env, arg_temp(addr), arg_temp(v), arg_imm(mo), arg_imm(op->imm[1])};
-        isel_call_args(g, (const void *)g->ctx->mem->store, MEM_CALL_FLAGS, IR_TEMP_NONE, 5,
-                       args);
+        isel_call_args(g, (const void *)g->ctx->mem->store, MEM_CALL_FLAGS, IR_TEMP_NONE, 5, args);
         return;
     }
     GuestOperand a = user_operand(g, addr, 0);
     if (mo & IR_MO_ALIGN) {
         check_align(g, &a, size, true);
     }
+    check_limit(g, &a, true);
     if (jit_is_const(g, v) && ra_reg_of(g, v) == X86_NOREG &&
         (size < 3 || x86_fits_i32((int64_t)jit_const_val(g, v)))) {
         x86_store_imm(&g->e, size, (int32_t)jit_const_val(g, v), a.m);
@@ -229,6 +259,7 @@ static X86Mem atomic_operand(JitGen *g, const IrOp *op, uint32_t fixed, const Ir
         ra_clobber(g, fixed);
         GuestOperand a = user_operand(g, addr, fixed);
         check_align(g, &a, size, true);
+        check_limit(g, &a, true);
         return a.m;
     }
     jit_flush_pc(g);
@@ -280,15 +311,19 @@ static void emit_rmw_loop(JitGen *g, const IrOp *op, X86Mem m, X86Reg rv)
     uint8_t *loop = g->e.p;
     if (!minmax) {
         static const X86Alu alu[] = {
-            [IR_ATOMIC_AND] = ALU_AND, [IR_ATOMIC_OR] = ALU_OR, [IR_ATOMIC_XOR] = ALU_XOR,
+            [IR_ATOMIC_AND] = ALU_AND,
+            [IR_ATOMIC_OR] = ALU_OR,
+            [IR_ATOMIC_XOR] = ALU_XOR,
         };
         x86_mov_rr(&g->e, w, JIT_TMP, RAX);
         x86_alu_rr(&g->e, alu[aop], w, JIT_TMP, rv);
     } else {
         /* The condition under which the old value is the result. */
         static const X86Cond keep_old[] = {
-            [IR_ATOMIC_SMIN] = CC_L, [IR_ATOMIC_SMAX] = CC_G,
-            [IR_ATOMIC_UMIN] = CC_B, [IR_ATOMIC_UMAX] = CC_A,
+            [IR_ATOMIC_SMIN] = CC_L,
+            [IR_ATOMIC_SMAX] = CC_G,
+            [IR_ATOMIC_UMIN] = CC_B,
+            [IR_ATOMIC_UMAX] = CC_A,
         };
         if (size < 2) {
             if (is_signed) {
@@ -427,8 +462,7 @@ void isel_call_args(JitGen *g, const void *fn, uint32_t flags, IrTemp d, unsigne
     }
 }
 
-void isel_call_fn(JitGen *g, const void *fn, uint32_t flags, IrTemp d, unsigned n,
-                  const IrTemp *in)
+void isel_call_fn(JitGen *g, const void *fn, uint32_t flags, IrTemp d, unsigned n, const IrTemp *in)
 {
     JitArg args[IR_CALL_MAX_ARGS];
     for (unsigned i = 0; i < n; i++) {
@@ -579,9 +613,11 @@ static void emit_slow_path(JitGen *g, const JitSlowPath *s)
     }
     x86_mov_rr(&g->e, true, RDI, JIT_ENV);
     x86_movi(&g->e, RDX, s->is_store, false);
-    x86_movi(&g->e, JIT_TMP, (uintptr_t)g->ctx->mem->misaligned, false);
+    const void *fn = s->kind == SLOW_MISALIGNED ? (const void *)g->ctx->mem->misaligned
+                                                : (const void *)g->ctx->mem->bad_address;
+    x86_movi(&g->e, JIT_TMP, (uintptr_t)fn, false);
     x86_call_r(&g->e, JIT_TMP);
-    x86_ud2(&g->e); /* misaligned() does not return */
+    x86_ud2(&g->e); /* misaligned() and bad_address() do not return */
 }
 
 void isel_emit_tail(JitGen *g, JitTb *jt)

@@ -10,7 +10,8 @@
  *   rbp   env, the CPU state (callee-saved, so helpers preserve it)
  *   r15   guest_base in user mode (allocatable in system mode)
  *   r11   scratch for the code generator, never holds a temp across an instruction
- *   rsp   16-byte aligned at every call; [rsp] holds the TbExit pointer
+ *   rsp   16-byte aligned at every call; [rsp] holds the TbExit pointer, [rsp + 8] the
+ *         guest limit (user mode)
  *   the rest are allocated to temps.
  */
 #ifndef VMD_TCG_X86_64_JIT_INTERNAL_H
@@ -25,22 +26,25 @@
 #include "tcg/x86_64/emit.h"
 #include "tcg/x86_64/jit.h"
 
-#define JIT_ENV RBP
+#define JIT_ENV        RBP
 #define JIT_GUEST_BASE R15
-#define JIT_TMP R11
+#define JIT_TMP        R11
 
 /* Bytes any single IR op's code (or one stub) stays under; space is checked per op. */
 #define JIT_OP_MARGIN 4096
 /* The page at the start of every buffer that holds the prologue and epilogue. */
 #define JIT_HEADER_SIZE 4096
-#define JIT_PAGE_SIZE 4096
+#define JIT_PAGE_SIZE   4096
 /* exit_direct sites per chain slot that link() patches (more are never chained). */
 #define JIT_MAX_SITES 4
 
 /* ---- Code buffer (codebuf.c) ---------------------------------------------------------- */
 
-/* Generated prologue: runs code with env and guest_base, fills *out when it exits. */
-typedef void (*JitEnterFn)(void *env, const void *code, uintptr_t guest_base, TbExit *out);
+/* Generated prologue: runs code with env, guest_base and the guest limit (kept at
+ * [rsp + 8] for the generated code), fills *out when it exits. */
+typedef void (*JitEnterFn)(void *env, const void *code, uintptr_t guest_base, TbExit *out,
+                           uint64_t guest_limit);
+#define JIT_FRAME_LIMIT 8 /* rsp offset of the guest limit */
 
 typedef struct JitRegion {
     uint32_t used;     /* bump offset of the next allocation */
@@ -56,16 +60,18 @@ typedef struct JitBuffer {
     size_t size;                /* bytes mapped: header page plus regions */
     size_t region_size;         /* bytes per region */
     unsigned n_regions;
-    unsigned flush_regions;     /* ask for a flush when more regions than this hold code */
+    unsigned flush_regions; /* ask for a flush when more regions than this hold code */
     JitRegion *regions;
-    unsigned cur;               /* region new blocks go to */
-    unsigned in_use;            /* regions holding at least one block */
-    uint64_t live;              /* blocks in the whole buffer */
-    const TbCache *owner;       /* the cache using this buffer, NULL while idle */
-    bool exhausted;             /* no empty region was left for the last block */
-    int flush_wanted;           /* read by exec() without locks: flush before running */
-    JitEnterFn enter;           /* prologue, executable address */
-    uintptr_t epilogue;         /* executable address the exit stubs jump to */
+    unsigned cur;         /* region new blocks go to */
+    unsigned in_use;      /* regions holding at least one block */
+    uint64_t live;        /* blocks in the whole buffer */
+    const TbCache *owner; /* the cache using this buffer, NULL while idle */
+    bool exhausted;       /* no empty region was left for the last block */
+    int flush_wanted;     /* read by exec() without locks: flush before running */
+    JitEnterFn enter;     /* prologue, executable address */
+    uintptr_t epilogue;   /* executable address the exit stubs jump to */
+    int fork_fd;          /* during fork(): the child's copy, or -1 */
+    uint8_t *fork_heap;   /* during fork(): packed copy when no memfd could be made */
 } JitBuffer;
 
 /* Laid out in the buffer in front of every block's code. */
@@ -74,20 +80,22 @@ typedef struct JitTbHeader {
     uint32_t code_size;   /* bytes of code and stubs after the header */
     uint32_t search_size; /* bytes of search data after the code */
     uint32_t pad;
-    uint64_t pc;          /* guest pc of the block: the base of the search data */
-    uint64_t tb;          /* the TranslationBlock, for debuggers */
+    uint64_t pc; /* guest pc of the block: the base of the search data */
+    uint64_t tb; /* the TranslationBlock, for debuggers */
 } JitTbHeader;
 
 /* The back end's tb->code. */
 typedef struct JitTb {
     JitBuffer *buf;
-    const uint8_t *entry;   /* executable address of the first instruction */
-    uint32_t region;        /* region of buf holding the code */
-    uint8_t n_sites[2];     /* chainable exit_direct sites per slot */
+    const uint8_t *entry;            /* executable address of the first instruction */
+    uint32_t region;                 /* region of buf holding the code */
+    uint8_t n_sites[2];              /* chainable exit_direct sites per slot */
     uint32_t site[2][JIT_MAX_SITES]; /* offset from entry of each site's rel32 */
     uint32_t stub[2][JIT_MAX_SITES]; /* offset from entry of the stub it jumps to unlinked */
 } JitTb;
 
+/* Whether a code buffer can be mapped here (memfd or RWX fallback). */
+bool jit_buffer_probe(void);
 /* The buffer c allocates in (binding an idle or new buffer if needed); NULL if no code
  * buffer can be mapped. Call with c's lock held (from compile). */
 JitBuffer *jit_buffer_for(const TbCache *c);
@@ -115,10 +123,10 @@ void jit_stats_add(size_t field_offset, uint64_t n);
 /* ---- Compilation state (regalloc.c, isel-*.c, backend.c) ------------------------------ */
 
 typedef struct JitTempState {
-    int8_t reg;    /* host register holding the value, or -1 */
-    bool dirty;    /* the register holds a newer value than env / the spill slot */
-    bool in_mem;   /* locals: the spill slot holds the value */
-    int16_t slot;  /* locals: scratch slot index, or -1 */
+    int8_t reg;   /* host register holding the value, or -1 */
+    bool dirty;   /* the register holds a newer value than env / the spill slot */
+    bool in_mem;  /* locals: the spill slot holds the value */
+    int16_t slot; /* locals: scratch slot index, or -1 */
 } JitTempState;
 
 /* A jump that a later position completes (labels, stubs). */
@@ -129,21 +137,22 @@ typedef struct JitFixup {
 
 /* Out-of-line code emitted after the block body. */
 typedef enum JitSlowKind {
-    SLOW_MISALIGNED, /* call mem->misaligned(env, addr, is_store); does not return */
+    SLOW_MISALIGNED,  /* call mem->misaligned(env, addr, is_store); does not return */
+    SLOW_BAD_ADDRESS, /* call mem->bad_address(env, addr, is_store); does not return */
 } JitSlowKind;
 
 typedef struct JitSlowPath {
     JitSlowKind kind;
-    uint8_t *disp;    /* jcc into the slow path */
-    X86Reg addr;      /* register holding the guest address, X86_NOREG: addr_value */
+    uint8_t *disp; /* jcc into the slow path */
+    X86Reg addr;   /* register holding the guest address, X86_NOREG: addr_value */
     uint64_t addr_value;
     bool is_store;
-    bool store_pc;    /* write pc to env first (the insn's pc is not yet there) */
+    bool store_pc; /* write pc to env first (the insn's pc is not yet there) */
     uint64_t pc;
 } JitSlowPath;
 
 typedef struct JitExitSite {
-    uint8_t *disp;  /* the exit_direct's jmp rel32 */
+    uint8_t *disp; /* the exit_direct's jmp rel32 */
     unsigned slot;
 } JitExitSite;
 
@@ -153,36 +162,36 @@ typedef struct JitGen {
     TranslationBlock *tb;
     JitBuffer *buf;
     JitEmit e;
-    unsigned features;     /* JIT_FEAT_* usable in this block */
-    uint32_t op_idx;       /* index of the op being compiled */
+    unsigned features; /* JIT_FEAT_* usable in this block */
+    uint32_t op_idx;   /* index of the op being compiled */
 
     /* Register allocator. */
-    JitTempState *ts;      /* per temp */
-    uint32_t *last_use;    /* per temp: index of the last op that reads or writes it */
+    JitTempState *ts;           /* per temp */
+    uint32_t *last_use;         /* per temp: index of the last op that reads or writes it */
     IrTemp reg_temp[X86_NREGS]; /* per host register: temp it holds, or IR_TEMP_NONE */
-    uint32_t allocatable;  /* registers temps may live in */
-    uint32_t locked;       /* registers holding operands of the current op */
-    unsigned next_victim;  /* round-robin start for eviction */
-    uint8_t *slot_busy;    /* per scratch slot */
-    IrTemp keep[3];        /* inputs an op still needs after a helper call it makes */
+    uint32_t allocatable;       /* registers temps may live in */
+    uint32_t locked;            /* registers holding operands of the current op */
+    unsigned next_victim;       /* round-robin start for eviction */
+    uint8_t *slot_busy;         /* per scratch slot */
+    IrTemp keep[3];             /* inputs an op still needs after a helper call it makes */
     unsigned n_keep;
 
     /* Guest pc bookkeeping (precise exceptions and env->pc for helpers). */
-    IrTemp pc_global;      /* the global at ctx->pc_offset, or IR_TEMP_NONE */
-    bool pc_pending;       /* env->pc must become insn_pc before anyone reads it */
-    uint64_t insn_pc;      /* pc of the last insn_start */
-    bool reachable;        /* false between an unconditional jump or exit and a label */
+    IrTemp pc_global; /* the global at ctx->pc_offset, or IR_TEMP_NONE */
+    bool pc_pending;  /* env->pc must become insn_pc before anyone reads it */
+    uint64_t insn_pc; /* pc of the last insn_start */
+    bool reachable;   /* false between an unconditional jump or exit and a label */
 
     /* Positions to complete after the body. */
-    uint8_t **label_pos;   /* per label: writable address, NULL until defined */
-    GArray *label_fix;     /* JitFixup */
-    GArray *request_fix;   /* uint8_t *: jne into the exit-request stub */
-    GArray *exits;         /* JitExitSite */
-    GArray *slow;          /* JitSlowPath */
-    GByteArray *search;    /* encoded insn_start table */
-    uint32_t search_off;   /* code offset of the last entry */
-    uint64_t search_pc;    /* pc of the last entry */
-    bool overflow;         /* ran past e.limit: restart in an empty region */
+    uint8_t **label_pos; /* per label: writable address, NULL until defined */
+    GArray *label_fix;   /* JitFixup */
+    GArray *request_fix; /* uint8_t *: jne into the exit-request stub */
+    GArray *exits;       /* JitExitSite */
+    GArray *slow;        /* JitSlowPath */
+    GByteArray *search;  /* encoded insn_start table */
+    uint32_t search_off; /* code offset of the last entry */
+    uint64_t search_pc;  /* pc of the last entry */
+    bool overflow;       /* ran past e.limit: restart in an empty region */
 } JitGen;
 
 static inline bool jit_is_global(const JitGen *g, IrTemp t)

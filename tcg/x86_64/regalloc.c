@@ -26,9 +26,8 @@ static const X86Reg alloc_order[] = {
 };
 
 #define BIT(r) (1u << (r))
-#define CALLER_SAVED                                                                         \
-    (BIT(RAX) | BIT(RCX) | BIT(RDX) | BIT(RSI) | BIT(RDI) | BIT(R8) | BIT(R9) | BIT(R10) |  \
-     BIT(R11))
+#define CALLER_SAVED                                                                               \
+    (BIT(RAX) | BIT(RCX) | BIT(RDX) | BIT(RSI) | BIT(RDI) | BIT(R8) | BIT(R9) | BIT(R10) | BIT(R11))
 
 static X86Mem temp_mem(const JitGen *g, IrTemp t)
 {

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include "tcg/exec/tb.h"
 #include "tcg/riscv/cpu.h"
@@ -24,6 +25,7 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
         signal(sig, SIG_DFL);
         return;
     }
+    tb_restore_state(cpu->tbs, cpu, (uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP]);
     riscv_cpu_raise(cpu, RISCV_EXCP_LOAD_PAGE_FAULT,
                     (uint64_t)((uintptr_t)si->si_addr - riscv_guest_base));
 }
