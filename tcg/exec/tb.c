@@ -64,7 +64,7 @@ static void reclaim_locked(TbCache *c)
         return;
     }
     for (TbThread *t = c->threads; t; t = t->next) {
-        if (t->online && t->seen_epoch < c->retired_epoch) {
+        if (t->online && __atomic_load_n(&t->seen_epoch, __ATOMIC_ACQUIRE) < c->retired_epoch) {
             return;
         }
     }
@@ -208,6 +208,14 @@ static TranslationBlock *translate_locked(TbCache *c, void *env, uint64_t pc, ui
     return tb;
 }
 
+void tb_quiescent(TbThread *t)
+{
+    uint64_t epoch = __atomic_load_n(&t->cache->epoch, __ATOMIC_ACQUIRE);
+    if (t->seen_epoch != epoch) {
+        __atomic_store_n(&t->seen_epoch, epoch, __ATOMIC_RELEASE);
+    }
+}
+
 TranslationBlock *tb_find(TbThread *t, void *env, uint64_t pc, uint64_t flags)
 {
     TbCache *c = t->cache;
@@ -223,11 +231,11 @@ TranslationBlock *tb_find(TbThread *t, void *env, uint64_t pc, uint64_t flags)
         return tb;
     }
     g_mutex_lock(&c->lock);
-    t->seen_epoch = c->epoch;
     tb = hash_lookup_locked(c, pc, flags);
     if (!tb) {
         tb = translate_locked(c, env, pc, flags);
     }
+    reclaim_locked(c); /* cheap when nothing is retired */
     g_mutex_unlock(&c->lock);
     *slot = tb;
     return tb;
@@ -284,7 +292,7 @@ static void unlink_invalid_locked(TbCache *c)
 static void end_invalidation_locked(TbCache *c)
 {
     __atomic_fetch_add(&c->generation, 1, __ATOMIC_RELEASE);
-    c->epoch++;
+    __atomic_fetch_add(&c->epoch, 1, __ATOMIC_RELEASE);
     c->retired_epoch = c->epoch;
     reclaim_locked(c);
 }

@@ -112,6 +112,11 @@ void tb_thread_detach(TbThread *t);
 void tb_exec_enter(TbThread *t);
 void tb_exec_leave(TbThread *t);
 
+/* A quiescent point: the calling thread holds no block pointer. Lock-free; lets retired
+ * blocks be reclaimed while the thread keeps running (system-mode harts never leave
+ * their loop). */
+void tb_quiescent(TbThread *t);
+
 /* Finds or translates the block at (pc, flags). */
 TranslationBlock *tb_find(TbThread *t, void *env, uint64_t pc, uint64_t flags);
 /* Links from->jmp_dest[slot] to to (unless either is invalid). */

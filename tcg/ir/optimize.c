@@ -53,6 +53,16 @@ static void forget_globals(Opt *o)
     }
 }
 
+/* Forgets what is known of the global at the context's pc offset, if there is one. */
+static void forget_pc(Opt *o)
+{
+    for (uint32_t i = 0; i < o->b->ctx->n_globals; i++) {
+        if (o->b->temps[i].offset == o->b->ctx->pc_offset) {
+            forget(o, i);
+        }
+    }
+}
+
 static IrTemp resolve(Opt *o, IrTemp t)
 {
     IrTemp c = o->ts[t].copy_of;
@@ -208,6 +218,10 @@ static void forward_pass(Opt *o)
         IrOp *op = &b->ops[k];
         if (op->opc == IR_OP_label) {
             forget_all(o);
+            continue;
+        }
+        if (op->opc == IR_OP_insn_start) {
+            forget_pc(o); /* back ends may store the guest pc here */
             continue;
         }
         for (unsigned i = op->n_out; i < op->n_out + op->n_in; i++) {

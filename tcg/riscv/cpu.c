@@ -188,6 +188,7 @@ static RiscvException exec_loop(RiscvCPU *cpu)
             tb = NULL; /* a block looked up for the old pc must not run */
         }
         if (!tb) {
+            tb_quiescent(cpu->tb_thread); /* no block pointer held here */
             tb = tb_find(cpu->tb_thread, cpu, cpu->pc, tb_key_flags(cpu));
         }
         TbExit e = be->exec(c, cpu, tb);
