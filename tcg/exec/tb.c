@@ -154,6 +154,8 @@ void tb_thread_detach(TbThread *t)
     g_mutex_unlock(&c->lock);
 }
 
+static __thread TbThread *current_thread;
+
 void tb_exec_enter(TbThread *t)
 {
     TbCache *c = t->cache;
@@ -161,11 +163,32 @@ void tb_exec_enter(TbThread *t)
     t->online = true;
     t->seen_epoch = c->epoch;
     g_mutex_unlock(&c->lock);
+    current_thread = t;
+}
+
+TranslationBlock *tb_lookup_fast(void *env)
+{
+    TbThread *t = current_thread;
+    TbCache *c = t->cache;
+    const TbFrontend *fe = c->frontend;
+    const IrContext *ctx = fe->ctx;
+    if (!fe->lookup_flags ||
+        __atomic_load_n((int *)((char *)env + ctx->exit_request_offset), __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&c->generation, __ATOMIC_ACQUIRE) != t->jmp_gen) {
+        return NULL;
+    }
+    uint64_t pc = *(uint64_t *)((char *)env + ctx->pc_offset);
+    TranslationBlock *tb = t->jmp_cache[jmp_hash(pc)];
+    if (tb && tb->pc == pc && !tb->invalid && tb->flags == fe->lookup_flags(env)) {
+        return tb;
+    }
+    return NULL;
 }
 
 void tb_exec_leave(TbThread *t)
 {
     TbCache *c = t->cache;
+    current_thread = NULL;
     g_mutex_lock(&c->lock);
     t->online = false;
     reclaim_locked(c);

@@ -73,6 +73,8 @@ typedef struct TbFrontend {
     const IrContext *ctx;
     /* Builds the IR of the block at pc; sets tb->size and tb->n_insns. */
     void (*translate)(void *env, TranslationBlock *tb, IrBlock *b);
+    /* Optional: the flags the block at env's pc must have, for tb_lookup_fast(). */
+    uint64_t (*lookup_flags)(void *env);
 } TbFrontend;
 
 /* The per-thread state a thread needs to run blocks from a cache. */
@@ -116,6 +118,12 @@ void tb_exec_leave(TbThread *t);
  * blocks be reclaimed while the thread keeps running (system-mode harts never leave
  * their loop). */
 void tb_quiescent(TbThread *t);
+
+/* For back ends following an indirect exit without leaving generated code: the block
+ * for env's pc from this thread's jump cache, or NULL (not cached, exit requested, or a
+ * flush pending) when the exec loop must decide. Lock-free; valid between
+ * tb_exec_enter() and tb_exec_leave(). */
+TranslationBlock *tb_lookup_fast(void *env);
 
 /* Finds or translates the block at (pc, flags). */
 TranslationBlock *tb_find(TbThread *t, void *env, uint64_t pc, uint64_t flags);

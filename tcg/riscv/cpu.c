@@ -128,8 +128,9 @@ uint64_t riscv_tb_flags(const RiscvCPU *cpu)
  * physical one, for code outside RAM). A pc that cannot be fetched gets a key of its
  * own; its block raises the fetch fault.
  */
-static uint64_t tb_key_flags(RiscvCPU *cpu)
+uint64_t riscv_tb_key_flags(void *env)
 {
+    RiscvCPU *cpu = env;
     uint64_t flags = riscv_tb_flags(cpu);
     if (cpu->user_mode) {
         return flags;
@@ -189,13 +190,13 @@ static RiscvException exec_loop(RiscvCPU *cpu)
         }
         if (!tb) {
             tb_quiescent(cpu->tb_thread); /* no block pointer held here */
-            tb = tb_find(cpu->tb_thread, cpu, cpu->pc, tb_key_flags(cpu));
+            tb = tb_find(cpu->tb_thread, cpu, cpu->pc, riscv_tb_key_flags(cpu));
         }
         TbExit e = be->exec(c, cpu, tb);
         tb = NULL;
         switch (e.kind) {
         case TB_EXIT_CHAIN: {
-            TranslationBlock *next = tb_find(cpu->tb_thread, cpu, cpu->pc, tb_key_flags(cpu));
+            TranslationBlock *next = tb_find(cpu->tb_thread, cpu, cpu->pc, riscv_tb_key_flags(cpu));
             /* In system mode a chain may not leave the page: the mapping of the other
              * page can change without anything here noticing. */
             if (cpu->user_mode || ((e.last->pc ^ cpu->pc) & ~0xfffull) == 0) {

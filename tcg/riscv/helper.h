@@ -31,6 +31,9 @@ static inline unsigned riscv_tb_flags_mmu_idx(uint64_t flags)
 }
 
 uint64_t riscv_tb_flags(const RiscvCPU *cpu);
+/* The flags a block must have to run at the cpu's pc now (system mode: with its code
+ * page); what the exec loop and tb_lookup_fast() look blocks up with. */
+uint64_t riscv_tb_key_flags(void *env);
 
 uint64_t helper_raise(uint64_t env, uint64_t cause, uint64_t tval, uint64_t pc);
 

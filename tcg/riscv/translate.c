@@ -195,7 +195,11 @@ static void riscv_translate(void *env, TranslationBlock *tb, IrBlock *b)
 }
 
 static IrContext riscv_ir_ctx;
-static const TbFrontend riscv_frontend = {.ctx = &riscv_ir_ctx, .translate = riscv_translate};
+static const TbFrontend riscv_frontend = {
+    .ctx = &riscv_ir_ctx,
+    .translate = riscv_translate,
+    .lookup_flags = riscv_tb_key_flags,
+};
 
 const TbFrontend *riscv_frontend_init(const IrGuestMemory *mem)
 {

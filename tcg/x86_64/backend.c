@@ -277,6 +277,14 @@ static void jit_free_code(TranslationBlock *tb)
 
 /* ---- Execution and chaining --------------------------------------------------------- */
 
+uintptr_t jit_lookup_indirect(void *env, JitBuffer *buf)
+{
+    TranslationBlock *tb = tb_lookup_fast(env);
+    const JitTb *jt = tb ? tb->code : NULL;
+    /* Blocks of another buffer are entered through the exec loop. */
+    return jt && jt->buf == buf ? (uintptr_t)jt->entry : 0;
+}
+
 static TbExit jit_exec(TbCache *c, void *env, TranslationBlock *tb)
 {
     JitTb *jt = tb->code;

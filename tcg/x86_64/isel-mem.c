@@ -576,10 +576,20 @@ void isel_exit_direct(JitGen *g, const IrOp *op)
     g->reachable = false;
 }
 
+/* Follows an indirect jump inside generated code when the next block is in this
+ * thread's jump cache (jit_lookup_indirect), else leaves for the exec loop. */
 void isel_exit_indirect(JitGen *g, const IrOp *op)
 {
     ra_sync_globals(g);
     jit_flush_pc(g);
+    x86_mov_rr(&g->e, true, RDI, JIT_ENV);
+    x86_movi(&g->e, RSI, (uintptr_t)g->buf, false);
+    x86_movi(&g->e, JIT_TMP, (uintptr_t)jit_lookup_indirect, false);
+    x86_call_r(&g->e, JIT_TMP);
+    x86_test_rr(&g->e, true, RAX, RAX);
+    uint8_t *miss = x86_jcc32(&g->e, CC_E);
+    x86_jmp_r(&g->e, RAX);
+    x86_patch_rel32(&g->e, miss, x86_rx(&g->e, g->e.p));
     jump_to_epilogue(g, TB_EXIT_LOOKUP, 0, 0);
     g->reachable = false;
 }

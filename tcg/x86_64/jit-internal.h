@@ -277,6 +277,8 @@ void isel_call_args(JitGen *g, const void *fn, uint32_t flags, IrTemp d, unsigne
 void isel_insn_start(JitGen *g, const IrOp *op);
 void isel_exit_direct(JitGen *g, const IrOp *op);
 void isel_exit_indirect(JitGen *g, const IrOp *op);
+/* Called from generated code at an indirect exit: the entry of the next block, or 0. */
+uintptr_t jit_lookup_indirect(void *env, JitBuffer *buf);
 void isel_exit_return(JitGen *g, const IrOp *op);
 /* After the body: stubs, slow paths. */
 void isel_emit_tail(JitGen *g, JitTb *jt);
