@@ -36,10 +36,11 @@ static inline unsigned tb_hash(uint64_t pc, uint64_t flags)
     return (unsigned)(h >> (64 - TB_HASH_BITS));
 }
 
+/* Fibonacci hashing: block addresses are strided and clustered; a multiplicative hash
+ * spreads them over the jump cache. */
 static inline unsigned jmp_hash(uint64_t pc)
 {
-    return (unsigned)((pc >> 1) ^ (pc >> (1 + TB_JMP_CACHE_BITS))) &
-           ((1u << TB_JMP_CACHE_BITS) - 1);
+    return (unsigned)((pc * 0x9e3779b97f4a7c15ull) >> (64 - TB_JMP_CACHE_BITS));
 }
 
 TbCache *tb_cache_new(const TbBackend *backend, const TbFrontend *frontend)
@@ -132,6 +133,9 @@ void tb_thread_attach(TbCache *c, TbThread *t)
 {
     memset(t, 0, sizeof(*t));
     t->cache = c;
+    t->pc_offset = c->frontend->ctx->pc_offset;
+    t->exit_request_offset = c->frontend->ctx->exit_request_offset;
+    t->lookup_flags = c->frontend->lookup_flags;
     g_mutex_lock(&c->lock);
     t->jmp_gen = c->generation;
     t->seen_epoch = c->epoch;
@@ -169,20 +173,15 @@ void tb_exec_enter(TbThread *t)
 TranslationBlock *tb_lookup_fast(void *env)
 {
     TbThread *t = current_thread;
-    TbCache *c = t->cache;
-    const TbFrontend *fe = c->frontend;
-    const IrContext *ctx = fe->ctx;
-    if (!fe->lookup_flags ||
-        __atomic_load_n((int *)((char *)env + ctx->exit_request_offset), __ATOMIC_ACQUIRE) ||
-        __atomic_load_n(&c->generation, __ATOMIC_ACQUIRE) != t->jmp_gen) {
+    uint64_t pc = *(uint64_t *)((char *)env + t->pc_offset);
+    TranslationBlock *tb = t->jmp_cache[jmp_hash(pc)];
+    if (!tb || tb->pc != pc || !t->lookup_flags ||
+        __atomic_load_n((int *)((char *)env + t->exit_request_offset), __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&t->cache->generation, __ATOMIC_ACQUIRE) != t->jmp_gen ||
+        tb->invalid || tb->flags != t->lookup_flags(env)) {
         return NULL;
     }
-    uint64_t pc = *(uint64_t *)((char *)env + ctx->pc_offset);
-    TranslationBlock *tb = t->jmp_cache[jmp_hash(pc)];
-    if (tb && tb->pc == pc && !tb->invalid && tb->flags == fe->lookup_flags(env)) {
-        return tb;
-    }
-    return NULL;
+    return tb;
 }
 
 void tb_exec_leave(TbThread *t)

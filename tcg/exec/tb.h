@@ -81,6 +81,10 @@ typedef struct TbFrontend {
 #define TB_JMP_CACHE_BITS 12
 typedef struct TbThread {
     TbCache *cache;
+    /* Copies of the cache's front-end constants, so tb_lookup_fast() (called from
+     * generated code at every indirect jump) makes no dependent loads to find them. */
+    int32_t pc_offset, exit_request_offset;
+    uint64_t (*lookup_flags)(void *env);
     uint64_t seen_epoch;  /* last epoch this thread passed a quiescent point in */
     bool online;          /* between tb_exec_enter and tb_exec_leave */
     uint64_t jmp_gen;     /* cache generation the jump cache is valid for */
