@@ -183,7 +183,7 @@ int user_main(int argc, char **argv, char **env)
     riscv_guest_base = user_proc.mem.host_base;
     riscv_guest_size = user_proc.mem.size;
     riscv_user_code_readable = code_readable;
-    user_proc.tbs = riscv_tb_cache_new(/* user_mode= */ true, /* tci= */ false);
+    user_proc.tbs = riscv_tb_cache_new(/* user_mode= */ true, opts.tci);
     tb_cache_set_debug(user_proc.tbs, (opts.log_mask & USER_LOG_OP ? TB_DEBUG_IR : 0) |
                                           (opts.log_mask & USER_LOG_OP_OPT ? TB_DEBUG_IR_OPT : 0));
     user_proc.mem.invalidate = invalidate_code;

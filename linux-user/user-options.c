@@ -58,6 +58,8 @@ static const char help_text[] =
     "-strace       VMD_STRACE  log system calls and their results\n"
     "-seed number  VMD_RAND_SEED seed the guest's random data (AT_RANDOM)\n"
     "-one-insn-per-tb VMD_ONE_INSN_PER_TB translate one instruction per block\n"
+    "-accel tcg[,tci=on|off] VMD_ACCEL  tci=on runs the portable interpreter instead of\n"
+    "                          the x86-64 code generator\n"
     "-version                  print the version and exit\n"
     "\n"
     "The program's exit status is vmd-user's; a program killed by a signal kills\n"
@@ -217,6 +219,15 @@ static bool apply_option(UserOptions *o, const char *name, const char *arg, bool
         o->strace = true;
     } else if (strcmp(name, "one-insn-per-tb") == 0 || strcmp(name, "singlestep") == 0) {
         o->one_insn_per_tb = true;
+    } else if (strcmp(name, "accel") == 0) {
+        /* -accel tcg[,tci=on|off]: the code generator, or the portable interpreter. */
+        if (strcmp(arg, "tcg") == 0 || strcmp(arg, "tcg,tci=off") == 0) {
+            o->tci = false;
+        } else if (strcmp(arg, "tcg,tci=on") == 0) {
+            o->tci = true;
+        } else {
+            goto bad_value;
+        }
     } else if (strcmp(name, "exec-child") == 0) {
         o->log_append = true;
     } else {
@@ -249,6 +260,7 @@ static const OptionDef option_defs[] = {
     {"seed", true, "VMD_RAND_SEED"},
     {"strace", false, "VMD_STRACE"},
     {"one-insn-per-tb", false, "VMD_ONE_INSN_PER_TB"},
+    {"accel", true, "VMD_ACCEL"},
     {"singlestep", false, NULL},
     {"exec-child", false, NULL},
 };
@@ -428,6 +440,10 @@ GPtrArray *user_options_exec_argv(const UserOptions *o)
     }
     if (o->one_insn_per_tb) {
         g_ptr_array_add(a, g_strdup("-one-insn-per-tb"));
+    }
+    if (o->tci) {
+        g_ptr_array_add(a, g_strdup("-accel"));
+        g_ptr_array_add(a, g_strdup("tcg,tci=on"));
     }
     g_ptr_array_add(a, g_strdup("-exec-child"));
     return a;

@@ -49,6 +49,7 @@ typedef struct UserOptions {
     bool have_seed;       /* -seed was given */
     uint64_t seed;        /* -seed: makes AT_RANDOM reproducible */
     bool one_insn_per_tb; /* -one-insn-per-tb / -singlestep */
+    bool tci;             /* -accel tcg,tci=on: the interpreter instead of the JIT */
     uint64_t guest_base;  /* -B: host address of guest address 0 (0 = any) */
     uint64_t reserved_va; /* -R: size of the guest address space (0 = default) */
     char *argv0;          /* -0: the guest's argv[0] */
