@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hw/riscv/virt.h"
+#include "net/net.h"
 #include "vm-core/options.h"
 
 static struct termios saved_tty;
@@ -167,8 +168,11 @@ static void usage(FILE *f)
             "                a raw disk image; if=virtio attaches a virtio-blk disk\n"
             "-device virtio-blk-device,drive=ID   a virtio-blk disk for -drive if=none,id=ID\n"
             "-device virtio-rng-device            a virtio entropy source\n"
+            "-netdev user,id=ID[,hostfwd=tcp:[haddr]:hport-[gaddr]:gport][,restrict=on]\n"
+            "                user-mode networking (10.0.2.0/24, DHCP, DNS, host at 10.0.2.2)\n"
+            "-device virtio-net-device,netdev=ID[,mac=52:54:00:12:34:56]  a network card\n"
             "\n"
-            "Not implemented yet (refused): qcow2 images, -blockdev, PCI devices, -netdev,\n"
+            "Not implemented yet (refused): qcow2 images, -blockdev, PCI devices, tap,\n"
             "-chardev, -qmp, -monitor, -S, -incoming, -snapshot, -loadvm.\n");
 }
 
@@ -212,6 +216,68 @@ static bool add_drive(VirtMachineConfig *c, const Opts *o, GError **error)
     return true;
 }
 
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6) {
+        return false;
+    }
+    for (int i = 0; i < 6; i++) {
+        if (v[i] > 255) {
+            return false;
+        }
+        mac[i] = (uint8_t)v[i];
+    }
+    return !(mac[0] & 1); /* not a multicast address */
+}
+
+static bool add_nic(VirtMachineConfig *c, OptsStore *store, const Opts *o, GError **error)
+{
+    const char *netdev_id, *mac_str;
+    if (!opts_get_str(o, "netdev", NULL, &netdev_id, error) ||
+        !opts_get_str(o, "mac", NULL, &mac_str, error)) {
+        return false;
+    }
+    Opts *nd = netdev_id ? opts_store_find(store, "netdev", netdev_id) : NULL;
+    if (!nd) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "Property 'virtio-net-device.netdev' can't find value '%s'",
+                    netdev_id ? netdev_id : "");
+        return false;
+    }
+    if (c->n_nics == G_N_ELEMENTS(c->nics)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "too many network cards");
+        return false;
+    }
+    uint8_t *mac = c->nic_mac[c->n_nics];
+    const uint8_t def[6] = {0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + c->n_nics)};
+    memcpy(mac, def, 6);
+    if (mac_str && !parse_mac(mac_str, mac)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "Property 'virtio-net-device.mac' doesn't take value '%s'", mac_str);
+        return false;
+    }
+    const char *type;
+    bool restricted;
+    if (!opts_get_str(nd, "type", NULL, &type, error) ||
+        !opts_get_bool(nd, "restrict", false, &restricted, error)) {
+        return false;
+    }
+    if (!type || strcmp(type, "user") != 0) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "network backend '%s' is not available yet (only user)", type ? type : "");
+        return false;
+    }
+    g_auto(GStrv) fwd = opts_get_strv(nd, "hostfwd");
+    NetUserConfig nc = {.id = netdev_id, .hostfwd = fwd, .restricted = restricted};
+    NetBackend *b = net_user_new(&nc, error);
+    if (!b) {
+        return false;
+    }
+    c->nics[c->n_nics++] = b;
+    return true;
+}
+
 /* -drive and -device, after all options are known (a -device names a -drive by id). */
 static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
 {
@@ -240,6 +306,10 @@ static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
         }
         if (driver && strcmp(driver, "virtio-rng-device") == 0) {
             c->rng = true;
+        } else if (driver && strcmp(driver, "virtio-net-device") == 0) {
+            if (!add_nic(c, store, o, error)) {
+                return false;
+            }
         } else if (driver && strcmp(driver, "virtio-blk-device") == 0) {
             Opts *d = drive_id ? opts_store_find(store, "drive", drive_id) : NULL;
             if (!d) {
@@ -254,7 +324,7 @@ static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
         } else {
             g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "'%s' is not a valid device model name (available: "
-                        "virtio-blk-device, virtio-rng-device)",
+                        "virtio-blk-device, virtio-net-device, virtio-rng-device)",
                         driver ? driver : "");
             return false;
         }
@@ -319,7 +389,7 @@ int main(int argc, char **argv)
             /* the serial console is on stdio already */
         } else if (!strcmp(o, "-display") || !strcmp(o, "-name")) {
             need_arg(argc, argv, &i);
-        } else if (!strcmp(o, "-drive") || !strcmp(o, "-device")) {
+        } else if (!strcmp(o, "-drive") || !strcmp(o, "-device") || !strcmp(o, "-netdev")) {
             const char *v = need_arg(argc, argv, &i);
             Opts *opts = opts_parse_kind(o + 1, v, &error);
             if (!opts || !opts_store_add(store, opts, &error)) {

@@ -82,6 +82,7 @@ struct VirtMachine {
     VirtioDma dma;
     VirtioBlk blk[VIRT_MAX_DRIVES];
     VirtioDevice rng;
+    VirtioNet nic[4];
     unsigned n_mmio;
     uint64_t boot_pc;
     /* Run control. */
@@ -272,6 +273,10 @@ static bool add_virtio_devices(VirtMachine *m, GError **error)
     if (m->config.rng) {
         virtio_rng_init(&m->rng, &m->dma);
         m->virtio[--slot].dev = &m->rng;
+    }
+    for (unsigned i = 0; i < m->config.n_nics && slot > 0; i++) {
+        virtio_net_init(&m->nic[i], &m->dma, m->config.nics[i], m->config.nic_mac[i]);
+        m->virtio[--slot].dev = &m->nic[i].dev;
     }
     for (unsigned s = 0; s < VIRT_VIRTIO_COUNT; s++) {
         m->virtio_irq[s] = (struct VirtioIrq){m, VIRT_IRQ_VIRTIO_FIRST + s};

@@ -112,6 +112,9 @@ typedef struct VirtMachineConfig {
     VirtDriveConfig drives[VIRT_MAX_DRIVES]; /* virtio-blk disks, in -drive order */
     unsigned n_drives;
     bool rng;                /* a virtio-rng device */
+    struct NetBackend *nics[4]; /* virtio-net devices, each on a network back end */
+    uint8_t nic_mac[4][6];
+    unsigned n_nics;
     /* Where the serial console's output goes (any thread). */
     void (*console_out)(void *opaque, const uint8_t *buf, size_t len);
     void *console_opaque;

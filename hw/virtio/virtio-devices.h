@@ -5,6 +5,7 @@
 #define VMD_HW_VIRTIO_DEVICES_H
 
 #include "hw/virtio/virtio.h"
+#include "net/net.h"
 
 void virtio_rng_init(VirtioDevice *d, const VirtioDma *dma);
 
@@ -19,5 +20,15 @@ typedef struct VirtioBlk {
 /* Takes ownership of fd. */
 void virtio_blk_init(VirtioBlk *b, const VirtioDma *dma, int fd, uint64_t size_bytes,
                      bool read_only, const char *serial);
+
+typedef struct VirtioNet {
+    VirtioDevice dev;       /* first: the generic device */
+    NetBackend *backend;    /* the link's other end, or NULL (frames are dropped) */
+    uint8_t mac[6];
+    uint8_t *tx_buf;        /* one frame being sent */
+} VirtioNet;
+
+void virtio_net_init(VirtioNet *n, const VirtioDma *dma, NetBackend *backend,
+                     const uint8_t mac[6]);
 
 #endif

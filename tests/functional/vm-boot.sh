@@ -72,6 +72,43 @@ else
 	not_ok "the host sees the guest's write; e2fsck finds the filesystem clean" "$(cat "$tmp/fsck.log")"
 fi
 
+# Guest networking through slirp: DHCP gives the guest 10.0.2.15, it fetches a file
+# from an HTTP server on the host's loopback (10.0.2.2), and a hostfwd port reaches an
+# HTTP server in the guest.
+mkdir -p "$tmp/www" && echo "served by the host" >"$tmp/www/index.html"
+hport=$((20000 + RANDOM % 10000))
+fport=$((hport + 1)) dport=$((hport + 2))
+python3 -m http.server "$hport" --bind 127.0.0.1 --directory "$tmp/www" >/dev/null 2>&1 &
+http_pid=$!
+timeout "$TIMEOUT" "$vm" "${linux[@]}" \
+	-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$fport-:80,hostfwd=tcp:127.0.0.1:$dport-:81" \
+	-device virtio-net-device,netdev=n0 \
+	-append "console=ttyS0 vmd.run=\"udhcpc -i eth0 -n -q && ip -4 addr show eth0 && wget -q -O - http://10.0.2.2:$hport/index.html && mkdir -p /www && echo served-by-the-guest > /www/index.html && httpd -p 80 -h /www && echo guest-httpd-up && nc -l -p 81 < /dev/null\"" \
+	</dev/null >"$tmp/net.log" 2>&1 &
+net_pid=$!
+got=
+for _ in $(seq $((TIMEOUT * 10))); do
+	if grep -q guest-httpd-up "$tmp/net.log"; then
+		got=$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode().strip())' \
+			"http://127.0.0.1:$fport/index.html" 2>&1)
+		(exec 3<>"/dev/tcp/127.0.0.1/$dport") 2>/dev/null # lets the guest's nc finish
+		break
+	fi
+	kill -0 $net_pid 2>/dev/null || break
+	sleep 0.1
+done
+wait $net_pid
+rc=$?
+kill $http_pid 2>/dev/null
+if grep -q "inet 10.0.2.15" "$tmp/net.log" && grep -q "served by the host" "$tmp/net.log" &&
+	[[ $got == served-by-the-guest ]] && ((rc == 0)); then
+	ok "slirp networking: DHCP, guest fetches from the host, hostfwd reaches the guest"
+else
+	not_ok "slirp networking: DHCP, guest fetches from the host, hostfwd reaches the guest" \
+		"exit $rc, host got '$got'" "$(tail -15 "$tmp/net.log")"
+fi
+
 # U-Boot (Debian's u-boot-qemu, S mode under OpenSBI) reaches its prompt, answers
 # `version`, and its `poweroff` ends vmd-vm with status 0.
 mkfifo "$tmp/uin"
