@@ -18,96 +18,71 @@
 
 #include "hw/riscv/virt.h"
 #include "net/net.h"
+#include "vm-core/chardev.h"
+#include "vm-core/main-loop.h"
 #include "vm-core/options.h"
+#include "vm-core/runstate.h"
 
-static struct termios saved_tty;
-static bool tty_raw;
+/* The serial console: a chardev (stdio behind a mux by default) is the UART's back end.
+ * Output goes out through chardev_write(), which never blocks; input arrives on the
+ * main loop and waits in the chardev while the UART's FIFO is full. */
+typedef struct Console {
+    Chardev *chr;
+    VirtMachine *m;
+} Console;
 
-static void restore_tty(void)
-{
-    if (tty_raw) {
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
-        tty_raw = false;
-    }
-}
-
-static void make_tty_raw(void)
-{
-    struct termios t;
-    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) < 0) {
-        return;
-    }
-    t = saved_tty;
-    cfmakeraw(&t);
-    t.c_oflag |= OPOST; /* keep \n -> \r\n on output, as QEMU's stdio does */
-    tcsetattr(STDIN_FILENO, TCSANOW, &t);
-    tty_raw = true;
-    atexit(restore_tty);
-}
+static Console console;
 
 static void console_out(void *opaque, const uint8_t *buf, size_t len)
 {
-    while (len) {
-        ssize_t n = write(STDOUT_FILENO, buf, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return; /* the terminal went away: drop output rather than stall the guest */
-        }
-        buf += n;
-        len -= (size_t)n;
+    if (console.chr) {
+        chardev_write(console.chr, buf, len); /* beyond the chardev's bound it drops */
     }
 }
 
-/* Sends bytes to the guest's UART, waiting while its FIFO is full. */
-static void feed(VirtMachine *m, const uint8_t *buf, size_t len)
+static size_t console_can_receive(void *opaque)
 {
-    while (len) {
-        size_t n = virt_machine_console_input(m, buf, len);
-        buf += n;
-        len -= n;
-        if (len) {
-            g_usleep(1000);
-        }
-    }
+    return console.m ? virt_machine_console_room(console.m) : 0;
 }
 
-static const char escape_help[] = "\r\nC-a h    print this help\r\n"
-                                  "C-a x    exit emulator\r\n"
-                                  "C-a C-a  sends C-a\r\n";
-
-static gpointer stdin_thread(gpointer opaque)
+static void console_receive(void *opaque, const uint8_t *buf, size_t len)
 {
-    VirtMachine *m = opaque;
-    bool escape = false;
-    uint8_t c;
-    for (;;) {
-        ssize_t n = read(STDIN_FILENO, &c, 1);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return NULL; /* end of input: the guest keeps running */
-        }
-        if (escape) {
-            escape = false;
-            if (c == 'x') {
-                console_out(NULL, (const uint8_t *)"QEMU: Terminated\r\n", 18);
-                virt_machine_quit(m, 0);
-                return NULL;
-            } else if (c == 'h') {
-                console_out(NULL, (const uint8_t *)escape_help, sizeof(escape_help) - 1);
-                continue;
-            } else if (c != 1) {
-                continue;
-            }
-        } else if (c == 1 && tty_raw) {
-            escape = true;
-            continue;
-        }
-        feed(m, &c, 1);
+    virt_machine_console_input(console.m, buf, len);
+}
+
+static const ChardevFrontendOps console_ops = {
+    .can_receive = console_can_receive,
+    .receive = console_receive,
+};
+
+/* The UART has no "FIFO drained" signal: let held-back input in again periodically. */
+static gboolean console_poll(gpointer opaque)
+{
+    if (console.chr && console_can_receive(NULL)) {
+        chardev_accept_input(console.chr);
     }
+    return G_SOURCE_CONTINUE;
+}
+
+typedef struct MachineRun {
+    VirtMachine *m;
+    int status;
+    bool done;
+} MachineRun;
+
+static void machine_done(void *opaque)
+{
+    main_loop_quit();
+}
+
+/* The machine runs on a thread of its own; the main thread runs the main loop. */
+static gpointer machine_thread(gpointer opaque)
+{
+    MachineRun *run = opaque;
+    run->status = virt_machine_run(run->m);
+    __atomic_store_n(&run->done, true, __ATOMIC_RELEASE);
+    main_loop_call_async(machine_done, NULL);
+    return NULL;
 }
 
 static bool parse_size(const char *s, uint64_t *ret)
@@ -161,7 +136,11 @@ static void usage(FILE *f)
             "-nographic      no graphical output; serial console on stdio, with Ctrl-A\n"
             "                escapes (C-a h for help, C-a x to exit)\n"
             "-display none   no display\n"
-            "-serial stdio|mon:stdio  the serial port on stdio\n"
+            "-serial dev     the serial port: stdio, mon:stdio, pty, null, file:PATH,\n"
+            "                unix:PATH[,server=on,wait=off], tcp:HOST:PORT[,server=on],\n"
+            "                chardev:ID\n"
+            "-chardev backend,id=ID[,...]  a character device (stdio, pty, socket, file,\n"
+            "                null, ringbuf, pipe; QEMU's options)\n"
             "\n"
             "Devices:\n"
             "-drive file=F[,format=raw][,if=virtio|none][,id=ID][,readonly=on][,serial=S]\n"
@@ -173,7 +152,7 @@ static void usage(FILE *f)
             "-device virtio-net-device,netdev=ID[,mac=52:54:00:12:34:56]  a network card\n"
             "\n"
             "Not implemented yet (refused): qcow2 images, -blockdev, PCI devices, tap,\n"
-            "-chardev, -qmp, -monitor, -S, -incoming, -snapshot, -loadvm.\n");
+            "-qmp, -monitor, -S, -incoming, -snapshot, -loadvm.\n");
 }
 
 static const char *need_arg(int argc, char **argv, int *i)
@@ -335,6 +314,8 @@ static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
 int main(int argc, char **argv)
 {
     VirtMachineConfig c = {.harts = 1, .ram_size = 128ull << 20, .console_out = console_out};
+    const char *serial = NULL;
+    main_loop_init();
     g_autoptr(OptsStore) store = opts_store_new();
     g_autoptr(GError) error = NULL;
     for (int i = 1; i < argc; i++) {
@@ -397,9 +378,11 @@ int main(int argc, char **argv)
                 return 1;
             }
         } else if (!strcmp(o, "-serial")) {
+            serial = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-chardev")) {
             const char *v = need_arg(argc, argv, &i);
-            if (strcmp(v, "stdio") && strcmp(v, "mon:stdio")) {
-                fprintf(stderr, "vmd-vm: -serial %s: only stdio is supported so far\n", v);
+            if (!chardev_new_from_string(v, &error)) {
+                fprintf(stderr, "vmd-vm: -chardev %s: %s\n", v, error->message);
                 return 1;
             }
         } else {
@@ -411,17 +394,39 @@ int main(int argc, char **argv)
         fprintf(stderr, "vmd-vm: %s\n", error->message);
         return 1;
     }
+    console.chr = chardev_new_legacy("serial0", serial ? serial : "mon:stdio", &error);
+    if (!console.chr) {
+        fprintf(stderr, "vmd-vm: -serial %s: %s\n", serial ? serial : "mon:stdio",
+                error->message);
+        return 1;
+    }
     VirtMachine *m = virt_machine_new(&c, &error);
     if (!m) {
         fprintf(stderr, "vmd-vm: %s\n", error->message);
         return 1;
     }
+    console.m = m;
+    if (!chardev_fe_attach(console.chr, &console_ops, NULL, &error)) {
+        fprintf(stderr, "vmd-vm: serial port: %s\n", error->message);
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
-    make_tty_raw();
-    g_thread_unref(g_thread_new("stdin", stdin_thread, m));
-    int status = virt_machine_run(m);
-    restore_tty();
-    /* The stdin thread may still be blocked in read(); exit without freeing under it. */
+    runstate_install_signal_handlers();
+    g_timeout_add(10, console_poll, NULL);
+    MachineRun run = {.m = m};
+    GThread *t = g_thread_new("machine", machine_thread, &run);
+    main_loop_run(); /* holds the big lock except while it polls */
+    /* Ctrl-A x or a signal ended the main loop first: stop the machine. */
+    if (!__atomic_load_n(&run.done, __ATOMIC_ACQUIRE)) {
+        virt_machine_quit(m, 0);
+    }
+    g_thread_join(t);
+    /* Let the console drain what the guest wrote last. */
+    for (int i = 0; i < 100 && chardev_out_pending(console.chr); i++) {
+        main_loop_iterate(false);
+        g_usleep(1000);
+    }
+    chardev_stdio_restore_terminal();
     fflush(stdout);
-    _exit(status);
+    _exit(run.status);
 }

@@ -312,6 +312,11 @@ static void test_request(void *opaque, SifiveTestRequest what, unsigned code)
     virt_machine_quit(m, what == SIFIVE_TEST_FAIL ? (int)(code ? code : 1) : 0);
 }
 
+size_t virt_machine_console_room(VirtMachine *m)
+{
+    return ns16550a_can_receive(&m->uart);
+}
+
 size_t virt_machine_console_input(VirtMachine *m, const uint8_t *buf, size_t len)
 {
     unsigned room = ns16550a_can_receive(&m->uart);

@@ -129,6 +129,8 @@ VirtMachine *virt_machine_new(const VirtMachineConfig *c, GError **error);
  * status: 0 for a poweroff, the finisher's failure code otherwise. */
 int virt_machine_run(VirtMachine *m);
 void virt_machine_quit(VirtMachine *m, int status);
-/* Console input for the UART (any thread); returns how many bytes it took. */
+/* Console input for the UART (any thread): how many bytes fit now, and delivery
+ * (returns how many bytes it took). */
+size_t virt_machine_console_room(VirtMachine *m);
 size_t virt_machine_console_input(VirtMachine *m, const uint8_t *buf, size_t len);
 void virt_machine_free(VirtMachine *m);

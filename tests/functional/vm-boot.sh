@@ -173,5 +173,44 @@ else
 		"$(tail -20 "$tmp/console.log")"
 fi
 
+# The serial port on a unix socket (-serial unix:PATH,server=on,wait=on): a client
+# connects, sees the guest boot, types a command and powers the guest off.
+sock=$tmp/serial.sock
+timeout "$TIMEOUT" "$vm" "${linux[@]}" -append "console=ttyS0" \
+	-serial "unix:$sock,server=on,wait=on" </dev/null >"$tmp/sock-vm.log" 2>&1 &
+sock_pid=$!
+sock_out=$(timeout "$TIMEOUT" python3 - "$sock" <<'PY' 2>&1
+import os, socket, sys, time
+path = sys.argv[1]
+for _ in range(600):
+    if os.path.exists(path):
+        break
+    time.sleep(0.1)
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+buf = b""
+def until(marker):
+    global buf
+    while marker not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise SystemExit("connection closed before " + marker.decode())
+        buf += chunk
+until(b"VMD-GUEST-READY")
+time.sleep(0.5)
+s.sendall(b"echo socket-$((7*6))\n")
+until(b"socket-42")
+s.sendall(b"poweroff\n")
+print("typed over the socket")
+PY
+)
+wait $sock_pid
+rc=$?
+if [[ $sock_out == *"typed over the socket"* ]] && ((rc == 0)); then
+	ok "serial console on a unix socket"
+else
+	not_ok "serial console on a unix socket" "exit $rc: $sock_out" "$(tail -5 "$tmp/sock-vm.log")"
+fi
+
 echo "$pass passed, $fail failed"
 ((fail == 0))
