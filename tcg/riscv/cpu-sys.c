@@ -92,35 +92,38 @@ bool riscv_cpu_interrupt_pending(RiscvCPU *cpu)
     return (riscv_read_mip(cpu) & cpu->sys.mie) != 0;
 }
 
+/* The registers a trap writes at one privilege level, and its mstatus bits. */
+typedef struct TrapRegs {
+    uint64_t *cause, *epc, *tval, *tvec;
+    uint64_t ie, pie, pp_mask;
+    unsigned pp_shift;
+    RiscvPriv priv;
+} TrapRegs;
+
 void riscv_cpu_do_trap(RiscvCPU *cpu, uint64_t cause, uint64_t tval)
 {
     RiscvSysState *s = &cpu->sys;
     bool irq = cause >> 63;
     unsigned code = cause & 63;
     uint64_t deleg = irq ? s->mideleg : s->medeleg;
+    TrapRegs r;
     if (cpu->priv <= RISCV_PRIV_S && ((deleg >> code) & 1)) {
-        s->scause = cause;
-        s->sepc = cpu->pc;
-        s->stval = tval;
-        uint64_t st = s->mstatus;
-        st = (st & ~MSTATUS_SPIE) | ((st & MSTATUS_SIE) ? MSTATUS_SPIE : 0);
-        st = (st & ~MSTATUS_SIE);
-        st = (st & ~MSTATUS_SPP) | (cpu->priv == RISCV_PRIV_S ? MSTATUS_SPP : 0);
-        s->mstatus = st;
-        cpu->priv = RISCV_PRIV_S;
-        cpu->pc = (s->stvec & ~3ull) + ((s->stvec & 1) && irq ? 4ull * code : 0);
+        r = (TrapRegs){&s->scause, &s->sepc, &s->stval, &s->stvec, MSTATUS_SIE, MSTATUS_SPIE,
+                       MSTATUS_SPP, 8, RISCV_PRIV_S};
     } else {
-        s->mcause = cause;
-        s->mepc = cpu->pc;
-        s->mtval = tval;
-        uint64_t st = s->mstatus;
-        st = (st & ~MSTATUS_MPIE) | ((st & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
-        st = (st & ~MSTATUS_MIE);
-        st = (st & ~MSTATUS_MPP) | ((uint64_t)cpu->priv << MSTATUS_MPP_SHIFT);
-        s->mstatus = st;
-        cpu->priv = RISCV_PRIV_M;
-        cpu->pc = (s->mtvec & ~3ull) + ((s->mtvec & 1) && irq ? 4ull * code : 0);
+        r = (TrapRegs){&s->mcause, &s->mepc, &s->mtval, &s->mtvec, MSTATUS_MIE, MSTATUS_MPIE,
+                       MSTATUS_MPP, MSTATUS_MPP_SHIFT, RISCV_PRIV_M};
     }
+    *r.cause = cause;
+    *r.epc = cpu->pc;
+    *r.tval = tval;
+    /* xPIE = xIE, xIE = 0, xPP = the privilege the trap came from. */
+    uint64_t st = s->mstatus & ~(r.pie | r.ie | r.pp_mask);
+    st |= (s->mstatus & r.ie) ? r.pie : 0;
+    st |= ((uint64_t)cpu->priv << r.pp_shift) & r.pp_mask;
+    s->mstatus = st;
+    cpu->priv = r.priv;
+    cpu->pc = (*r.tvec & ~3ull) + ((*r.tvec & 1) && irq ? 4ull * code : 0);
     cpu->res_addr = UINT64_MAX;
 }
 
