@@ -64,5 +64,12 @@ elif ((rc != 0)); then problem="QEMU exited $rc"
 fi
 verdict "bare-metal priv.elf passes on QEMU" "$problem"
 
+run baremetal-paging -bios none -kernel "$VMD_GUEST_BAREMETAL/paging.elf"
+problem=
+if ! seen "paging: all passed"; then problem="no 'paging: all passed'"
+elif ((rc != 0)); then problem="QEMU exited $rc"
+fi
+verdict "bare-metal paging.elf (Sv39/48/57) passes on QEMU" "$problem"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -41,6 +41,9 @@ boot baremetal-hello "hello from bare metal" -- -M virt -bios none -nographic \
 boot baremetal-priv "priv: all passed" -- -M virt -bios none -nographic \
 	-kernel "$VMD_GUEST_BAREMETAL/priv.elf"
 
+boot baremetal-paging "paging: all passed" -- -M virt -bios none -nographic \
+	-kernel "$VMD_GUEST_BAREMETAL/paging.elf"
+
 # A hostile guest feeds virtio-rng looped chains, out-of-range indices, buffers outside
 # RAM, huge lengths: vmd-vm logs guest errors, stops only that device, and lives on.
 boot baremetal-virtio-hostile "virtio-hostile: all passed" \
