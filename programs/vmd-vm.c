@@ -32,6 +32,7 @@ typedef struct Console {
 } Console;
 
 static Console console;
+static Console vcon; /* the virtio-console, when -device virtconsole names a chardev */
 
 static void console_out(void *opaque, const uint8_t *buf, size_t len)
 {
@@ -55,11 +56,36 @@ static const ChardevFrontendOps console_ops = {
     .receive = console_receive,
 };
 
+static void vcon_out(void *opaque, const uint8_t *buf, size_t len)
+{
+    if (vcon.chr) {
+        chardev_write(vcon.chr, buf, len);
+    }
+}
+
+static size_t vcon_can_receive(void *opaque)
+{
+    return vcon.m ? virt_machine_vcon_room(vcon.m) : 0;
+}
+
+static void vcon_receive(void *opaque, const uint8_t *buf, size_t len)
+{
+    virt_machine_vcon_input(vcon.m, buf, len);
+}
+
+static const ChardevFrontendOps vcon_ops = {
+    .can_receive = vcon_can_receive,
+    .receive = vcon_receive,
+};
+
 /* The UART has no "FIFO drained" signal: let held-back input in again periodically. */
 static gboolean console_poll(gpointer opaque)
 {
     if (console.chr && console_can_receive(NULL)) {
         chardev_accept_input(console.chr);
+    }
+    if (vcon.chr && vcon_can_receive(NULL)) {
+        chardev_accept_input(vcon.chr);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -147,6 +173,8 @@ static void usage(FILE *f)
             "                a raw disk image; if=virtio attaches a virtio-blk disk\n"
             "-device virtio-blk-device,drive=ID   a virtio-blk disk for -drive if=none,id=ID\n"
             "-device virtio-rng-device            a virtio entropy source\n"
+            "-device virtio-serial-device -device virtconsole,chardev=ID\n"
+            "                a virtio console (hvc0) on a -chardev\n"
             "-netdev user,id=ID[,hostfwd=tcp:[haddr]:hport-[gaddr]:gport][,restrict=on]\n"
             "                user-mode networking (10.0.2.0/24, DHCP, DNS, host at 10.0.2.2)\n"
             "-device virtio-net-device,netdev=ID[,mac=52:54:00:12:34:56]  a network card\n"
@@ -285,6 +313,22 @@ static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
         }
         if (driver && strcmp(driver, "virtio-rng-device") == 0) {
             c->rng = true;
+        } else if (driver && strcmp(driver, "virtio-serial-device") == 0) {
+            /* the bus of virtconsole ports: the console device below is the port */
+        } else if (driver && strcmp(driver, "virtconsole") == 0) {
+            const char *chr_id;
+            if (!opts_get_str(o, "chardev", NULL, &chr_id, error)) {
+                return false;
+            }
+            vcon.chr = chr_id ? chardev_find(chr_id) : NULL;
+            if (!vcon.chr) {
+                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                            "Property 'virtconsole.chardev' can't find value '%s'",
+                            chr_id ? chr_id : "");
+                return false;
+            }
+            c->virtio_console = true;
+            c->vcon_out = vcon_out;
         } else if (driver && strcmp(driver, "virtio-net-device") == 0) {
             if (!add_nic(c, store, o, error)) {
                 return false;
@@ -303,7 +347,8 @@ static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
         } else {
             g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "'%s' is not a valid device model name (available: "
-                        "virtio-blk-device, virtio-net-device, virtio-rng-device)",
+                        "virtio-blk-device, virtio-net-device, virtio-rng-device, "
+                        "virtio-serial-device, virtconsole)",
                         driver ? driver : "");
             return false;
         }
@@ -406,8 +451,10 @@ int main(int argc, char **argv)
         return 1;
     }
     console.m = m;
-    if (!chardev_fe_attach(console.chr, &console_ops, NULL, &error)) {
-        fprintf(stderr, "vmd-vm: serial port: %s\n", error->message);
+    vcon.m = m;
+    if (!chardev_fe_attach(console.chr, &console_ops, NULL, &error) ||
+        (vcon.chr && !chardev_fe_attach(vcon.chr, &vcon_ops, NULL, &error))) {
+        fprintf(stderr, "vmd-vm: %s\n", error->message);
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);

@@ -83,6 +83,7 @@ struct VirtMachine {
     VirtioBlk blk[VIRT_MAX_DRIVES];
     VirtioDevice rng;
     VirtioNet nic[4];
+    VirtioConsole vcon;
     unsigned n_mmio;
     uint64_t boot_pc;
     /* Run control. */
@@ -274,6 +275,10 @@ static bool add_virtio_devices(VirtMachine *m, GError **error)
         virtio_rng_init(&m->rng, &m->dma);
         m->virtio[--slot].dev = &m->rng;
     }
+    if (m->config.virtio_console && slot > 0) {
+        virtio_console_init(&m->vcon, &m->dma, m->config.vcon_out, m->config.vcon_opaque);
+        m->virtio[--slot].dev = &m->vcon.dev;
+    }
     for (unsigned i = 0; i < m->config.n_nics && slot > 0; i++) {
         virtio_net_init(&m->nic[i], &m->dma, m->config.nics[i], m->config.nic_mac[i]);
         m->virtio[--slot].dev = &m->nic[i].dev;
@@ -310,6 +315,16 @@ static void test_request(void *opaque, SifiveTestRequest what, unsigned code)
         return;
     }
     virt_machine_quit(m, what == SIFIVE_TEST_FAIL ? (int)(code ? code : 1) : 0);
+}
+
+size_t virt_machine_vcon_room(VirtMachine *m)
+{
+    return m->config.virtio_console ? virtio_console_room(&m->vcon) : 0;
+}
+
+size_t virt_machine_vcon_input(VirtMachine *m, const uint8_t *buf, size_t len)
+{
+    return m->config.virtio_console ? virtio_console_input(&m->vcon, buf, len) : 0;
 }
 
 size_t virt_machine_console_room(VirtMachine *m)

@@ -115,6 +115,10 @@ typedef struct VirtMachineConfig {
     struct NetBackend *nics[4]; /* virtio-net devices, each on a network back end */
     uint8_t nic_mac[4][6];
     unsigned n_nics;
+    /* A virtio-console (hvc0) and where its output goes (any thread). */
+    bool virtio_console;
+    void (*vcon_out)(void *opaque, const uint8_t *buf, size_t len);
+    void *vcon_opaque;
     /* Where the serial console's output goes (any thread). */
     void (*console_out)(void *opaque, const uint8_t *buf, size_t len);
     void *console_opaque;
@@ -133,4 +137,7 @@ void virt_machine_quit(VirtMachine *m, int status);
  * (returns how many bytes it took). */
 size_t virt_machine_console_room(VirtMachine *m);
 size_t virt_machine_console_input(VirtMachine *m, const uint8_t *buf, size_t len);
+/* The same for the virtio-console, when there is one. */
+size_t virt_machine_vcon_room(VirtMachine *m);
+size_t virt_machine_vcon_input(VirtMachine *m, const uint8_t *buf, size_t len);
 void virt_machine_free(VirtMachine *m);

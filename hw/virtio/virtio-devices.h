@@ -31,4 +31,18 @@ typedef struct VirtioNet {
 void virtio_net_init(VirtioNet *n, const VirtioDma *dma, NetBackend *backend,
                      const uint8_t mac[6]);
 
+typedef struct VirtioConsole {
+    VirtioDevice dev;       /* first: the generic device */
+    void (*out)(void *opaque, const uint8_t *buf, size_t len); /* guest output */
+    void *opaque;
+    VirtioRequest rx;       /* a receive buffer taken ahead, when rx_pending */
+    bool rx_pending;
+} VirtioConsole;
+
+void virtio_console_init(VirtioConsole *c, const VirtioDma *dma,
+                         void (*out)(void *, const uint8_t *, size_t), void *opaque);
+/* Input for the guest: how many bytes fit now, and delivery (bytes taken). */
+size_t virtio_console_room(VirtioConsole *c);
+size_t virtio_console_input(VirtioConsole *c, const uint8_t *buf, size_t len);
+
 #endif

@@ -176,13 +176,15 @@ else
 		"$(tail -20 "$tmp/console.log")"
 fi
 
-# The serial port on a unix socket (-serial unix:PATH,server=on,wait=on): a client
-# connects, sees the guest boot, types a command and powers the guest off.
-sock=$tmp/serial.sock
-timeout "$TIMEOUT" "$vm" "${linux[@]}" -append "console=ttyS0" \
-	-serial "unix:$sock,server=on,wait=on" </dev/null >"$tmp/sock-vm.log" 2>&1 &
-sock_pid=$!
-sock_out=$(timeout "$TIMEOUT" python3 - "$sock" <<'PY' 2>&1
+# socket_console NAME SOCKET VMD-VM-ARGS...: boots with a console on the unix socket
+# SOCKET (server, waiting for us); a client sees the guest boot, types a command, and
+# powers the guest off, which must end vmd-vm with status 0.
+socket_console() {
+	local name=$1 sock=$2
+	shift 2
+	timeout "$TIMEOUT" "$vm" "$@" </dev/null >"$tmp/$name.log" 2>&1 &
+	local vm_pid=$! out rc
+	out=$(timeout "$TIMEOUT" python3 - "$sock" <<'PY' 2>&1
 import os, socket, sys, time
 path = sys.argv[1]
 for _ in range(600):
@@ -207,13 +209,21 @@ s.sendall(b"poweroff\n")
 print("typed over the socket")
 PY
 )
-wait $sock_pid
-rc=$?
-if [[ $sock_out == *"typed over the socket"* ]] && ((rc == 0)); then
-	ok "serial console on a unix socket"
-else
-	not_ok "serial console on a unix socket" "exit $rc: $sock_out" "$(tail -5 "$tmp/sock-vm.log")"
-fi
+	wait $vm_pid
+	rc=$?
+	if [[ $out == *"typed over the socket"* ]] && ((rc == 0)); then
+		ok "$name"
+	else
+		not_ok "$name" "exit $rc: $out" "$(tail -5 "$tmp/$name.log")"
+	fi
+}
+
+# The serial port on a unix socket, then the guest's console on a virtio-console.
+socket_console "serial console on a unix socket" "$tmp/serial.sock" "${linux[@]}" \
+	-append "console=ttyS0" -serial "unix:$tmp/serial.sock,server=on,wait=on"
+socket_console "virtio-console (hvc0) on a socket chardev" "$tmp/hvc.sock" "${linux[@]}" \
+	-append "console=hvc0" -chardev "socket,id=vc0,path=$tmp/hvc.sock,server=on,wait=on" \
+	-device virtio-serial-device -device virtconsole,chardev=vc0
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
