@@ -410,56 +410,64 @@ static void *guest_atomic_addr(const IrGuestMemory *mem, void *env, uint64_t add
     return mem->atomic_addr(env, addr, memop, mmu_idx);
 }
 
+/* op(old, v) at a width of `bits`, on zero-extended values. */
+static uint64_t atomic_apply(unsigned aop, uint64_t old, uint64_t v, unsigned bits)
+{
+    uint64_t mask = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+    unsigned sh = 64 - bits;
+    int64_t so = (int64_t)(old << sh) >> sh, sv = (int64_t)(v << sh) >> sh;
+    uint64_t r;
+    switch (aop) {
+    case IR_ATOMIC_XCHG: r = v; break;
+    case IR_ATOMIC_ADD: r = old + v; break;
+    case IR_ATOMIC_AND: r = old & v; break;
+    case IR_ATOMIC_OR: r = old | v; break;
+    case IR_ATOMIC_XOR: r = old ^ v; break;
+    case IR_ATOMIC_SMIN: r = so < sv ? old : v; break;
+    case IR_ATOMIC_SMAX: r = so > sv ? old : v; break;
+    case IR_ATOMIC_UMIN: r = (old & mask) < (v & mask) ? old : v; break;
+    default: r = (old & mask) > (v & mask) ? old : v; break;
+    }
+    return r & mask;
+}
+
+/* A compare-and-swap loop applying aop, at each access size; returns the old value. */
+#define ATOMIC_RMW(type)                                                                     \
+    do {                                                                                     \
+        type *q = p, old = __atomic_load_n(q, __ATOMIC_RELAXED);                             \
+        while (!__atomic_compare_exchange_n(q, &old,                                         \
+                                            (type)atomic_apply(aop, old, v, 8 * sizeof(type)), \
+                                            true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {     \
+        }                                                                                    \
+        return old;                                                                          \
+    } while (0)
+
 static uint64_t do_atomic_rmw(void *p, unsigned memop, unsigned aop, uint64_t v)
 {
-    if ((memop & IR_MO_SIZE) == IR_MO_32) {
-        uint32_t *q = p, x = (uint32_t)v, old = __atomic_load_n(q, __ATOMIC_RELAXED), nv;
-        do {
-            switch (aop) {
-            case IR_ATOMIC_XCHG: nv = x; break;
-            case IR_ATOMIC_ADD: nv = old + x; break;
-            case IR_ATOMIC_AND: nv = old & x; break;
-            case IR_ATOMIC_OR: nv = old | x; break;
-            case IR_ATOMIC_XOR: nv = old ^ x; break;
-            case IR_ATOMIC_SMIN: nv = (int32_t)old < (int32_t)x ? old : x; break;
-            case IR_ATOMIC_SMAX: nv = (int32_t)old > (int32_t)x ? old : x; break;
-            case IR_ATOMIC_UMIN: nv = old < x ? old : x; break;
-            default: nv = old > x ? old : x; break;
-            }
-        } while (!__atomic_compare_exchange_n(q, &old, nv, true, __ATOMIC_SEQ_CST,
-                                              __ATOMIC_RELAXED));
-        return old;
+    switch (memop & IR_MO_SIZE) {
+    case IR_MO_8: ATOMIC_RMW(uint8_t);
+    case IR_MO_16: ATOMIC_RMW(uint16_t);
+    case IR_MO_32: ATOMIC_RMW(uint32_t);
+    default: ATOMIC_RMW(uint64_t);
     }
-    uint64_t *q = p, old = __atomic_load_n(q, __ATOMIC_RELAXED), nv;
-    do {
-        switch (aop) {
-        case IR_ATOMIC_XCHG: nv = v; break;
-        case IR_ATOMIC_ADD: nv = old + v; break;
-        case IR_ATOMIC_AND: nv = old & v; break;
-        case IR_ATOMIC_OR: nv = old | v; break;
-        case IR_ATOMIC_XOR: nv = old ^ v; break;
-        case IR_ATOMIC_SMIN: nv = (int64_t)old < (int64_t)v ? old : v; break;
-        case IR_ATOMIC_SMAX: nv = (int64_t)old > (int64_t)v ? old : v; break;
-        case IR_ATOMIC_UMIN: nv = old < v ? old : v; break;
-        default: nv = old > v ? old : v; break;
-        }
-    } while (!__atomic_compare_exchange_n(q, &old, nv, true, __ATOMIC_SEQ_CST,
-                                          __ATOMIC_RELAXED));
-    return old;
 }
+
+#define CMPXCHG(type)                                                                        \
+    do {                                                                                     \
+        type e = (type)expect;                                                               \
+        __atomic_compare_exchange_n((type *)p, &e, (type)newv, false, __ATOMIC_SEQ_CST,      \
+                                    __ATOMIC_SEQ_CST);                                       \
+        return e;                                                                            \
+    } while (0)
 
 static uint64_t do_cmpxchg(void *p, unsigned memop, uint64_t expect, uint64_t newv)
 {
-    if ((memop & IR_MO_SIZE) == IR_MO_32) {
-        uint32_t e = (uint32_t)expect;
-        __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)newv, false,
-                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-        return e;
+    switch (memop & IR_MO_SIZE) {
+    case IR_MO_8: CMPXCHG(uint8_t);
+    case IR_MO_16: CMPXCHG(uint16_t);
+    case IR_MO_32: CMPXCHG(uint32_t);
+    default: CMPXCHG(uint64_t);
     }
-    uint64_t e = expect;
-    __atomic_compare_exchange_n((uint64_t *)p, &e, newv, false, __ATOMIC_SEQ_CST,
-                                __ATOMIC_SEQ_CST);
-    return e;
 }
 
 static uint64_t call_helper(uint64_t fnw, unsigned n, const uint64_t *a)
