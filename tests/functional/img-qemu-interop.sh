@@ -239,6 +239,10 @@ qemu-io -f raw -c 'write -P 0x99 0 5M' -c 'write -z 9M 1M' new.raw >/dev/null
     ! qemu-img snapshot -l vs.qcow2 | grep -q ' s1 ' && qemu-img convert -O raw -l s2 vs.qcow2 vs-s2.raw &&
     cmp -s new.raw vs-s2.raw && ok || bad "snapshot -d"
 [ "$("$VMD_IMG" snapshot -l vs.qcow2 | awk 'NR>2{print $2}')" = s2 ] && ok || bad "snapshot -l"
+# convert from an internal snapshot (-l snapshot.name=, -s id)
+"$VMD_IMG" convert -l snapshot.name=s2 -O raw vs.qcow2 l.raw && cmp -s new.raw l.raw &&
+    "$VMD_IMG" convert -s 2 -O raw vs.qcow2 l2.raw && cmp -s new.raw l2.raw && ok ||
+    bad "convert -l/-s"
 # a snapshot qemu made, applied and deleted by vmd-img
 qemu-img convert -O qcow2 src.raw qs.qcow2 && qemu-img snapshot -c q1 qs.qcow2
 qemu-io -f qcow2 -c 'write -P 0x12 0 2M' qs.qcow2 >/dev/null
@@ -249,7 +253,11 @@ cp src.raw cbase.raw
 qemu-img create -q -f qcow2 -b cbase.raw -F raw cov.qcow2
 qemu-io -f qcow2 -c 'write -P 0x21 1M 3M' -c 'write -z 10M 2M' cov.qcow2 >/dev/null
 qemu-img convert -O raw cov.qcow2 cov.ref
-"$VMD_IMG" commit -q cov.qcow2 && cmp -s cov.ref cbase.raw && ok || bad "commit"
+"$VMD_IMG" commit -q cov.qcow2 && cmp -s cov.ref cbase.raw && qcheck_clean cov.qcow2 &&
+    qemu-img map --output=json cov.qcow2 | python3 -c '
+import json, sys
+assert all(e["depth"] == 1 or not e["present"] for e in json.load(sys.stdin)), "top not emptied"' &&
+    qemu-img compare -q cov.ref cov.qcow2 && ok || bad "commit"
 # rebase (safe) onto a different base keeps the content; -u only rewrites the header
 qemu-img create -q -f qcow2 -b src.raw -F raw rb.qcow2
 qemu-io -f qcow2 -c 'write -P 0x23 2M 1M' rb.qcow2 >/dev/null
