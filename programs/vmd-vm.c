@@ -169,8 +169,9 @@ static void usage(FILE *f)
             "                null, ringbuf, pipe; QEMU's options)\n"
             "\n"
             "Devices:\n"
-            "-drive file=F[,format=raw][,if=virtio|none][,id=ID][,readonly=on][,serial=S]\n"
-            "                a raw disk image; if=virtio attaches a virtio-blk disk\n"
+            "-drive file=F[,format=raw|qcow2][,if=virtio|none][,id=ID][,readonly=on]\n"
+            "      [,serial=S]  a disk image (probed without format=); if=virtio attaches\n"
+            "                a virtio-blk disk\n"
             "-device virtio-blk-device,drive=ID   a virtio-blk disk for -drive if=none,id=ID\n"
             "-device virtio-rng-device            a virtio entropy source\n"
             "-device virtio-serial-device -device virtconsole,chardev=ID\n"
@@ -179,7 +180,7 @@ static void usage(FILE *f)
             "                user-mode networking (10.0.2.0/24, DHCP, DNS, host at 10.0.2.2)\n"
             "-device virtio-net-device,netdev=ID[,mac=52:54:00:12:34:56]  a network card\n"
             "\n"
-            "Not implemented yet (refused): qcow2 images, -blockdev, PCI devices, tap,\n"
+            "Not implemented yet (refused): -blockdev, PCI devices, tap,\n"
             "-qmp, -monitor, -S, -incoming, -snapshot, -loadvm.\n");
 }
 
@@ -199,7 +200,7 @@ static bool add_drive(VirtMachineConfig *c, const Opts *o, GError **error)
     const char *file, *format, *serial;
     bool ro;
     if (!opts_check_keys(o, keys, error) || !opts_get_str(o, "file", NULL, &file, error) ||
-        !opts_get_str(o, "format", "raw", &format, error) ||
+        !opts_get_str(o, "format", NULL, &format, error) ||
         !opts_get_str(o, "serial", NULL, &serial, error) ||
         !opts_get_bool(o, "readonly", false, &ro, error)) {
         return false;
@@ -209,17 +210,17 @@ static bool add_drive(VirtMachineConfig *c, const Opts *o, GError **error)
                     "A block device must be specified for \"file\"");
         return false;
     }
-    if (strcmp(format, "raw") != 0) {
+    if (format && strcmp(format, "raw") != 0 && strcmp(format, "qcow2") != 0) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                    "format '%s' is not supported yet (only raw)", format);
+                    "'%s' invalid format (raw or qcow2)", format);
         return false;
     }
     if (c->n_drives == VIRT_MAX_DRIVES) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "too many disks");
         return false;
     }
-    c->drives[c->n_drives++] = (VirtDriveConfig){.file = file, .read_only = ro,
-                                                 .serial = serial};
+    c->drives[c->n_drives++] = (VirtDriveConfig){.file = file, .format = format,
+                                                 .read_only = ro, .serial = serial};
     return true;
 }
 

@@ -257,18 +257,13 @@ static bool add_virtio_devices(VirtMachine *m, GError **error)
     m->dma = (VirtioDma){.opaque = m, .map = dma_map};
     for (unsigned i = 0; i < m->config.n_drives; i++) {
         const VirtDriveConfig *dc = &m->config.drives[i];
-        int fd = open(dc->file, (dc->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0) {
-            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                        "Could not open '%s': %s", dc->file, g_strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-            }
+        g_autofree char *node = g_strdup_printf("virtio-disk%u", i);
+        g_autoptr(BlockDriverState) bs =
+            bdrv_open(dc->file, dc->format, node, dc->read_only ? 0 : BDRV_O_RDWR, error);
+        if (!bs) {
             return false;
         }
-        virtio_blk_init(&m->blk[i], &m->dma, fd, (uint64_t)st.st_size, dc->read_only,
-                        dc->serial);
+        virtio_blk_init(&m->blk[i], &m->dma, bs, dc->read_only, dc->serial);
         m->virtio[--slot].dev = &m->blk[i].dev;
     }
     if (m->config.rng) {
@@ -685,8 +680,9 @@ void virt_machine_free(VirtMachine *m)
         g_cond_clear(&m->harts[i].wake);
     }
     for (unsigned i = 0; i < m->config.n_drives; i++) {
-        if (m->blk[i].dev.ops) {
-            close(m->blk[i].fd);
+        if (m->blk[i].bs) {
+            bdrv_flush(m->blk[i].bs);
+            bdrv_unref(m->blk[i].bs);
         }
     }
     tb_cache_free(m->tbs);

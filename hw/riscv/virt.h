@@ -94,7 +94,8 @@ bool virt_load_kernel(const uint8_t *file, size_t file_size, uint8_t *ram, uint6
 #define VIRT_MAX_DRIVES 6
 
 typedef struct VirtDriveConfig {
-    const char *file;        /* raw image */
+    const char *file;        /* disk image */
+    const char *format;      /* "raw", "qcow2", or NULL to probe */
     bool read_only;
     const char *serial;      /* virtio-blk ID, or NULL */
 } VirtDriveConfig;

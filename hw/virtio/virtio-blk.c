@@ -1,17 +1,16 @@
 /*
- * virtio-blk (device ID 2) over a raw image file: reads, writes, flushes and the
- * device ID, one request queue. Every request is checked against the disk's capacity
- * before any I/O; a malformed request completes with VIRTIO_BLK_S_IOERR or
- * VIRTIO_BLK_S_UNSUPP and never touches bytes outside the disk.
+ * virtio-blk (device ID 2) over a block node (block/: raw, qcow2, backing chains):
+ * reads, writes, flushes and the device ID, one request queue. Every request is
+ * checked against the disk's capacity before any I/O; a malformed request completes
+ * with VIRTIO_BLK_S_IOERR or VIRTIO_BLK_S_UNSUPP and never touches bytes outside the
+ * disk.
  *
- * I/O is synchronous on the vCPU thread that kicked the queue; the block layer's
- * asynchronous requests replace this when it lands.
+ * I/O is synchronous on the vCPU thread that kicked the queue; moving it to the block
+ * layer's asynchronous requests (bdrv_aio_*) is the next step.
  */
 #include "hw/virtio/virtio-devices.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 enum { BLK_T_IN = 0, BLK_T_OUT = 1, BLK_T_FLUSH = 4, BLK_T_GET_ID = 8 };
 enum { BLK_S_OK = 0, BLK_S_IOERR = 1, BLK_S_UNSUPP = 2 };
@@ -56,24 +55,12 @@ static uint8_t do_rw(VirtioBlk *b, const VirtioRequest *req, bool write, uint64_
         len -= skip;
         skip = 0;
         len = MIN(len, total - done);
-        while (len) {
-            ssize_t r = write ? pwrite(b->fd, p, len, (off_t)pos) : pread(b->fd, p, len, (off_t)pos);
-            if (r < 0 && errno == EINTR) {
-                continue;
-            }
-            if (r <= 0) {
-                if (!write && r == 0) {
-                    memset(p, 0, len); /* a short image reads as zeros past its end */
-                    r = (ssize_t)len;
-                } else {
-                    return BLK_S_IOERR;
-                }
-            }
-            p += r;
-            len -= (size_t)r;
-            pos += (uint64_t)r;
-            done += (size_t)r;
+        int r = write ? bdrv_pwrite(b->bs, pos, len, p, 0) : bdrv_pread(b->bs, pos, len, p);
+        if (r < 0) {
+            return BLK_S_IOERR;
         }
+        pos += len;
+        done += len;
     }
     *ret_written = write ? 0 : done;
     return BLK_S_OK;
@@ -92,7 +79,7 @@ static uint8_t handle(VirtioBlk *b, const VirtioRequest *req, size_t *ret_writte
     case BLK_T_OUT:
         return do_rw(b, req, true, h.sector, ret_written);
     case BLK_T_FLUSH:
-        return fdatasync(b->fd) == 0 ? BLK_S_OK : BLK_S_IOERR;
+        return bdrv_flush(b->bs) == 0 ? BLK_S_OK : BLK_S_IOERR;
     case BLK_T_GET_ID:
         *ret_written = iov_from_buf(req->in, req->n_in, 0, b->serial,
                                     MIN(req->in_len - 1, (size_t)20));
@@ -153,12 +140,12 @@ static const VirtioDeviceOps virtio_blk_ro_ops = {
     .queue_notify = blk_notify,
 };
 
-void virtio_blk_init(VirtioBlk *b, const VirtioDma *dma, int fd, uint64_t size_bytes,
-                     bool read_only, const char *serial)
+void virtio_blk_init(VirtioBlk *b, const VirtioDma *dma, BlockDriverState *bs, bool read_only,
+                     const char *serial)
 {
     virtio_device_init(&b->dev, read_only ? &virtio_blk_ro_ops : &virtio_blk_ops, dma);
-    b->fd = fd;
-    b->capacity = size_bytes / SECTOR;
+    b->bs = bdrv_ref(bs);
+    b->capacity = (uint64_t)MAX(bdrv_getlength(bs), 0) / SECTOR;
     b->read_only = read_only;
     memset(b->serial, 0, sizeof(b->serial));
     if (serial) {

@@ -5,21 +5,22 @@
 #define VMD_HW_VIRTIO_DEVICES_H
 
 #include "hw/virtio/virtio.h"
+#include "block/block.h"
 #include "net/net.h"
 
 void virtio_rng_init(VirtioDevice *d, const VirtioDma *dma);
 
 typedef struct VirtioBlk {
     VirtioDevice dev;       /* first: the generic device */
-    int fd;                 /* the raw image (the block layer takes over later) */
+    BlockDriverState *bs;   /* the disk's block node (raw, qcow2, ...) */
     uint64_t capacity;      /* in 512-byte sectors */
     bool read_only;
     char serial[21];        /* GET_ID answer, NUL padded */
 } VirtioBlk;
 
-/* Takes ownership of fd. */
-void virtio_blk_init(VirtioBlk *b, const VirtioDma *dma, int fd, uint64_t size_bytes,
-                     bool read_only, const char *serial);
+/* Takes a reference to bs. */
+void virtio_blk_init(VirtioBlk *b, const VirtioDma *dma, BlockDriverState *bs, bool read_only,
+                     const char *serial);
 
 typedef struct VirtioNet {
     VirtioDevice dev;       /* first: the generic device */

@@ -75,6 +75,22 @@ else
 	not_ok "the host sees the guest's write; e2fsck finds the filesystem clean" "$(cat "$tmp/fsck.log")"
 fi
 
+# The same on a qcow2 image (made by vmd-img from the ext4 image): afterwards
+# qemu-img finds it clean and the guest's file is in it.
+"$build/programs/vmd-img" convert -f raw -O qcow2 "$VMD_GUEST_EXT4" "$tmp/disk.qcow2"
+boot linux-qcow2 "hello from ext4" VMD-GUEST-RUN-EXIT=0 -- "${linux[@]}" \
+	-drive "file=$tmp/disk.qcow2,format=qcow2,if=virtio" \
+	-append 'console=ttyS0 vmd.run="mount /dev/vda /mnt && cat /mnt/hello.txt && seq 1 20000 > /mnt/seq.txt && sync && umount /mnt"'
+qemu-img convert -f qcow2 -O raw "$tmp/disk.qcow2" "$tmp/qcow2-back.raw" 2>"$tmp/qcheck.log"
+if qemu-img check -q "$tmp/disk.qcow2" >>"$tmp/qcheck.log" 2>&1 &&
+	[[ $(debugfs -R "cat /seq.txt" "$tmp/qcow2-back.raw" 2>/dev/null | tail -1) == 20000 ]] &&
+	e2fsck -fn "$tmp/qcow2-back.raw" >>"$tmp/qcheck.log" 2>&1; then
+	ok "qcow2 disk: qemu-img check is clean, the guest's file is there, e2fsck clean"
+else
+	not_ok "qcow2 disk: qemu-img check is clean, the guest's file is there, e2fsck clean" \
+		"$(cat "$tmp/qcheck.log")"
+fi
+
 # Guest networking through slirp: DHCP gives the guest 10.0.2.15, it fetches a file
 # from an HTTP server on the host's loopback (10.0.2.2), and a hostfwd port reaches an
 # HTTP server in the guest.
@@ -206,6 +222,9 @@ time.sleep(0.5)
 s.sendall(b"echo socket-$((7*6))\n")
 until(b"socket-42")
 s.sendall(b"poweroff\n")
+# Stay connected until vmd-vm exits and closes its end, as a console user would.
+while s.recv(4096):
+    pass
 print("typed over the socket")
 PY
 )
