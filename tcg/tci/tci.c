@@ -431,42 +431,55 @@ static uint64_t atomic_apply(unsigned aop, uint64_t old, uint64_t v, unsigned bi
     return r & mask;
 }
 
-/* A compare-and-swap loop applying aop, at each access size; returns the old value. */
-#define ATOMIC_RMW(type)                                                                     \
-    do {                                                                                     \
+/* Per access size: a compare-and-swap loop applying aop, and a plain cmpxchg; both
+ * return the old value. */
+#define DEFINE_ATOMIC_OPS(type, bits)                                                        \
+    static uint64_t atomic_rmw_##bits(void *p, unsigned aop, uint64_t v)                     \
+    {                                                                                        \
         type *q = p, old = __atomic_load_n(q, __ATOMIC_RELAXED);                             \
-        while (!__atomic_compare_exchange_n(q, &old,                                         \
-                                            (type)atomic_apply(aop, old, v, 8 * sizeof(type)), \
+        while (!__atomic_compare_exchange_n(q, &old, (type)atomic_apply(aop, old, v, bits),  \
                                             true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {     \
         }                                                                                    \
         return old;                                                                          \
-    } while (0)
-
-static uint64_t do_atomic_rmw(void *p, unsigned memop, unsigned aop, uint64_t v)
-{
-    switch (memop & IR_MO_SIZE) {
-    case IR_MO_8: ATOMIC_RMW(uint8_t);
-    case IR_MO_16: ATOMIC_RMW(uint16_t);
-    case IR_MO_32: ATOMIC_RMW(uint32_t);
-    default: ATOMIC_RMW(uint64_t);
-    }
-}
-
-#define CMPXCHG(type)                                                                        \
-    do {                                                                                     \
+    }                                                                                        \
+    static uint64_t cmpxchg_##bits(void *p, uint64_t expect, uint64_t newv)                  \
+    {                                                                                        \
         type e = (type)expect;                                                               \
         __atomic_compare_exchange_n((type *)p, &e, (type)newv, false, __ATOMIC_SEQ_CST,      \
                                     __ATOMIC_SEQ_CST);                                       \
         return e;                                                                            \
-    } while (0)
+    }
+DEFINE_ATOMIC_OPS(uint8_t, 8)
+DEFINE_ATOMIC_OPS(uint16_t, 16)
+DEFINE_ATOMIC_OPS(uint32_t, 32)
+DEFINE_ATOMIC_OPS(uint64_t, 64)
+#undef DEFINE_ATOMIC_OPS
+
+static uint64_t do_atomic_rmw(void *p, unsigned memop, unsigned aop, uint64_t v)
+{
+    switch (memop & IR_MO_SIZE) {
+    case IR_MO_8:
+        return atomic_rmw_8(p, aop, v);
+    case IR_MO_16:
+        return atomic_rmw_16(p, aop, v);
+    case IR_MO_32:
+        return atomic_rmw_32(p, aop, v);
+    default:
+        return atomic_rmw_64(p, aop, v);
+    }
+}
 
 static uint64_t do_cmpxchg(void *p, unsigned memop, uint64_t expect, uint64_t newv)
 {
     switch (memop & IR_MO_SIZE) {
-    case IR_MO_8: CMPXCHG(uint8_t);
-    case IR_MO_16: CMPXCHG(uint16_t);
-    case IR_MO_32: CMPXCHG(uint32_t);
-    default: CMPXCHG(uint64_t);
+    case IR_MO_8:
+        return cmpxchg_8(p, expect, newv);
+    case IR_MO_16:
+        return cmpxchg_16(p, expect, newv);
+    case IR_MO_32:
+        return cmpxchg_32(p, expect, newv);
+    default:
+        return cmpxchg_64(p, expect, newv);
     }
 }
 
