@@ -6,7 +6,8 @@
  * mapped whole and must be RAM; the available index may run ahead of the device by at
  * most the queue size; descriptor indices are below the size; a chain visits at most
  * `num` descriptors (so a loop cannot hang the device) and at most VIRTIO_MAX_SEGS
- * buffers; lengths add up without overflow; a device-readable buffer never follows a
+ * buffers; lengths add up without overflow; the rings are aligned as the spec requires;
+ * a device-readable buffer never follows a
  * device-writable one. A violation marks the device NEEDS_RESET and stops it; it never
  * touches the rest of the machine.
  */
@@ -69,10 +70,26 @@ static void *ring_map(VirtioDevice *d, uint64_t gpa, uint64_t len, bool write)
     return d->dma->map(d->dma->opaque, gpa, len, write);
 }
 
+/* The areas' alignment the spec requires of the driver (2.7: descriptor table 16,
+ * available ring 2, used ring 4); a misaligned one is a guest error. */
+static bool queue_aligned(VirtioDevice *d, unsigned q)
+{
+    const VirtQueue *vq = &d->vq[q];
+    if ((vq->desc & 15) || (vq->avail & 1) || (vq->used & 3)) {
+        virtio_device_error(d, "queue %u: a ring is misaligned (desc 0x%" G_GINT64_MODIFIER
+                               "x, driver 0x%" G_GINT64_MODIFIER "x, device 0x%" G_GINT64_MODIFIER
+                               "x)",
+                            q, vq->desc, vq->avail, vq->used);
+        return false;
+    }
+    return true;
+}
+
 static bool queue_usable(VirtioDevice *d, unsigned q)
 {
     return q < d->ops->num_queues && d->vq[q].ready && d->vq[q].num &&
-           !(d->status & VIRTIO_STATUS_NEEDS_RESET) && (d->status & VIRTIO_STATUS_DRIVER_OK);
+           !(d->status & VIRTIO_STATUS_NEEDS_RESET) && (d->status & VIRTIO_STATUS_DRIVER_OK) &&
+           queue_aligned(d, q);
 }
 
 typedef struct VringDesc {
@@ -172,6 +189,9 @@ int virtqueue_pop(VirtioDevice *d, unsigned q, VirtioRequest *ret)
 void virtqueue_push(VirtioDevice *d, unsigned q, const VirtioRequest *req, uint32_t written)
 {
     VirtQueue *vq = &d->vq[q];
+    if (!queue_aligned(d, q)) {
+        return;
+    }
     uint32_t num = vq->num;
     uint8_t *used = ring_map(d, vq->used, 4 + 8ull * num, true);
     if (!used) {
@@ -187,6 +207,9 @@ void virtqueue_push(VirtioDevice *d, unsigned q, const VirtioRequest *req, uint3
 void virtqueue_notify_driver(VirtioDevice *d, unsigned q)
 {
     VirtQueue *vq = &d->vq[q];
+    if (vq->avail & 1) {
+        return; /* misaligned: the device is already stopped */
+    }
     const uint16_t *avail = ring_map(d, vq->avail, 4, false);
     if (avail && (__atomic_load_n(&avail[0], __ATOMIC_ACQUIRE) & VRING_AVAIL_F_NO_INTERRUPT)) {
         return;
