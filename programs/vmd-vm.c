@@ -148,6 +148,10 @@ static void usage(FILE *f)
             "-m megs         set the RAM size (default 128M; suffixes k, M, G, T)\n"
             "-accel tcg[,tci=on|off]  the translator (tci=on: the portable interpreter)\n"
             "-name string    set the name of the guest\n"
+            "-uuid %%08x-%%04x-%%04x-%%04x-%%012x  specify machine UUID\n"
+            "-pidfile file   write PID to 'file'\n"
+            "-nodefaults     don't create default devices (no serial port unless -serial)\n"
+            "-no-user-config do not load user-provided config files\n"
             "\n"
             "Boot options:\n"
             "-bios file      set the firmware ('none' for none; default: Debian's OpenSBI\n"
@@ -360,7 +364,8 @@ static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
 int main(int argc, char **argv)
 {
     VirtMachineConfig c = {.harts = 1, .ram_size = 128ull << 20, .console_out = console_out};
-    const char *serial = NULL;
+    const char *serial = NULL, *pidfile = NULL;
+    bool nodefaults = false;
     main_loop_init();
     g_autoptr(OptsStore) store = opts_store_new();
     g_autoptr(GError) error = NULL;
@@ -416,6 +421,18 @@ int main(int argc, char **argv)
             /* the serial console is on stdio already */
         } else if (!strcmp(o, "-display") || !strcmp(o, "-name")) {
             need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-uuid")) {
+            const char *v = need_arg(argc, argv, &i);
+            if (!g_uuid_string_is_valid(v)) {
+                fprintf(stderr, "vmd-vm: -uuid %s: Fail to parse UUID string\n", v);
+                return 1;
+            }
+        } else if (!strcmp(o, "-pidfile")) {
+            pidfile = need_arg(argc, argv, &i);
+        } else if (!strcmp(o, "-nodefaults")) {
+            nodefaults = true; /* no serial port unless one is given */
+        } else if (!strcmp(o, "-no-user-config")) {
+            /* there are no user configuration files to skip */
         } else if (!strcmp(o, "-drive") || !strcmp(o, "-device") || !strcmp(o, "-netdev")) {
             const char *v = need_arg(argc, argv, &i);
             Opts *opts = opts_parse_kind(o + 1, v, &error);
@@ -440,10 +457,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "vmd-vm: %s\n", error->message);
         return 1;
     }
-    console.chr = chardev_new_legacy("serial0", serial ? serial : "mon:stdio", &error);
+    if (pidfile) {
+        g_autofree char *pid = g_strdup_printf("%d\n", (int)getpid());
+        if (!g_file_set_contents(pidfile, pid, -1, &error)) {
+            fprintf(stderr, "vmd-vm: cannot create PID file: %s\n", error->message);
+            return 1;
+        }
+    }
+    if (!serial) {
+        serial = nodefaults ? "null" : "mon:stdio";
+    }
+    console.chr = chardev_new_legacy("serial0", serial, &error);
     if (!console.chr) {
-        fprintf(stderr, "vmd-vm: -serial %s: %s\n", serial ? serial : "mon:stdio",
-                error->message);
+        fprintf(stderr, "vmd-vm: -serial %s: %s\n", serial, error->message);
         return 1;
     }
     VirtMachine *m = virt_machine_new(&c, &error);
@@ -475,6 +501,9 @@ int main(int argc, char **argv)
         g_usleep(1000);
     }
     chardev_stdio_restore_terminal();
+    if (pidfile) {
+        unlink(pidfile);
+    }
     fflush(stdout);
     _exit(run.status);
 }
