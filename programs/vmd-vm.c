@@ -29,26 +29,34 @@
 typedef struct Console {
     Chardev *chr;
     VirtMachine *m;
+    /* The guest side: how much input fits now, and delivery. */
+    size_t (*room)(VirtMachine *m);
+    size_t (*input)(VirtMachine *m, const uint8_t *buf, size_t len);
 } Console;
 
-static Console console;
-static Console vcon; /* the virtio-console, when -device virtconsole names a chardev */
+static Console console = {.room = virt_machine_console_room, .input = virt_machine_console_input};
+/* The virtio-console, when -device virtconsole names a chardev. */
+static Console vcon = {.room = virt_machine_vcon_room, .input = virt_machine_vcon_input};
 
+/* Guest output (the machine's out callbacks; opaque is the Console). */
 static void console_out(void *opaque, const uint8_t *buf, size_t len)
 {
-    if (console.chr) {
-        chardev_write(console.chr, buf, len); /* beyond the chardev's bound it drops */
+    Console *con = opaque;
+    if (con->chr) {
+        chardev_write(con->chr, buf, len); /* beyond the chardev's bound it drops */
     }
 }
 
 static size_t console_can_receive(void *opaque)
 {
-    return console.m ? virt_machine_console_room(console.m) : 0;
+    Console *con = opaque;
+    return con->m ? con->room(con->m) : 0;
 }
 
 static void console_receive(void *opaque, const uint8_t *buf, size_t len)
 {
-    virt_machine_console_input(console.m, buf, len);
+    Console *con = opaque;
+    con->input(con->m, buf, len);
 }
 
 static const ChardevFrontendOps console_ops = {
@@ -56,36 +64,14 @@ static const ChardevFrontendOps console_ops = {
     .receive = console_receive,
 };
 
-static void vcon_out(void *opaque, const uint8_t *buf, size_t len)
-{
-    if (vcon.chr) {
-        chardev_write(vcon.chr, buf, len);
-    }
-}
-
-static size_t vcon_can_receive(void *opaque)
-{
-    return vcon.m ? virt_machine_vcon_room(vcon.m) : 0;
-}
-
-static void vcon_receive(void *opaque, const uint8_t *buf, size_t len)
-{
-    virt_machine_vcon_input(vcon.m, buf, len);
-}
-
-static const ChardevFrontendOps vcon_ops = {
-    .can_receive = vcon_can_receive,
-    .receive = vcon_receive,
-};
-
-/* The UART has no "FIFO drained" signal: let held-back input in again periodically. */
+/* The devices have no "input drained" signal: let held-back input in again periodically. */
 static gboolean console_poll(gpointer opaque)
 {
-    if (console.chr && console_can_receive(NULL)) {
-        chardev_accept_input(console.chr);
-    }
-    if (vcon.chr && vcon_can_receive(NULL)) {
-        chardev_accept_input(vcon.chr);
+    Console *cons[] = {&console, &vcon};
+    for (unsigned i = 0; i < G_N_ELEMENTS(cons); i++) {
+        if (cons[i]->chr && console_can_receive(cons[i])) {
+            chardev_accept_input(cons[i]->chr);
+        }
     }
     return G_SOURCE_CONTINUE;
 }
@@ -109,30 +95,6 @@ static gpointer machine_thread(gpointer opaque)
     __atomic_store_n(&run->done, true, __ATOMIC_RELEASE);
     main_loop_call_async(machine_done, NULL);
     return NULL;
-}
-
-static bool parse_size(const char *s, uint64_t *ret)
-{
-    char *end;
-    errno = 0;
-    double v = g_ascii_strtod(s, &end);
-    if (errno || end == s || v <= 0) {
-        return false;
-    }
-    uint64_t mul = 1ull << 20; /* QEMU's -m default unit is MiB */
-    switch (*end) {
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'M': case 'm': mul = 1ull << 20; end++; break;
-    case 'G': case 'g': mul = 1ull << 30; end++; break;
-    case 'T': case 't': mul = 1ull << 40; end++; break;
-    case 'B': case 'b': mul = 1; end++; break;
-    default: break;
-    }
-    if (*end && strncmp(end, "iB", 2) != 0 && strcmp(end, "B") != 0) {
-        return false;
-    }
-    *ret = (uint64_t)(v * (double)mul);
-    return true;
 }
 
 static void usage(FILE *f)
@@ -333,7 +295,8 @@ static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
                 return false;
             }
             c->virtio_console = true;
-            c->vcon_out = vcon_out;
+            c->vcon_out = console_out;
+            c->vcon_opaque = &vcon;
         } else if (driver && strcmp(driver, "virtio-net-device") == 0) {
             if (!add_nic(c, store, o, error)) {
                 return false;
@@ -363,7 +326,8 @@ static bool add_devices(VirtMachineConfig *c, OptsStore *store, GError **error)
 
 int main(int argc, char **argv)
 {
-    VirtMachineConfig c = {.harts = 1, .ram_size = 128ull << 20, .console_out = console_out};
+    VirtMachineConfig c = {.harts = 1, .ram_size = 128ull << 20, .console_out = console_out,
+                           .console_opaque = &console};
     const char *serial = NULL, *pidfile = NULL;
     bool nodefaults = false;
     main_loop_init();
@@ -388,11 +352,19 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(o, "-smp")) {
             const char *v = need_arg(argc, argv, &i);
-            c.harts = (unsigned)strtoul(strncmp(v, "cpus=", 5) ? v : v + 5, NULL, 10);
+            g_autoptr(Opts) smp = opts_parse_kind("smp", v, &error);
+            uint64_t cpus;
+            if (!smp || !opts_get_number(smp, "cpus", 1, &cpus, &error)) {
+                fprintf(stderr, "vmd-vm: -smp %s: %s\n", v, error->message);
+                return 1;
+            }
+            c.harts = (unsigned)MIN(cpus, (uint64_t)UINT_MAX);
         } else if (!strcmp(o, "-m")) {
             const char *v = need_arg(argc, argv, &i);
-            if (!parse_size(strncmp(v, "size=", 5) ? v : v + 5, &c.ram_size)) {
-                fprintf(stderr, "vmd-vm: -m %s: Parameter 'size' expects a size\n", v);
+            g_autoptr(Opts) mem = opts_parse_kind("m", v, &error);
+            uint64_t maxmem, slots;
+            if (!mem || !opts_parse_memory(mem, &c.ram_size, &maxmem, &slots, &error)) {
+                fprintf(stderr, "vmd-vm: -m %s: %s\n", v, error->message);
                 return 1;
             }
         } else if (!strcmp(o, "-accel")) {
@@ -479,8 +451,8 @@ int main(int argc, char **argv)
     }
     console.m = m;
     vcon.m = m;
-    if (!chardev_fe_attach(console.chr, &console_ops, NULL, &error) ||
-        (vcon.chr && !chardev_fe_attach(vcon.chr, &vcon_ops, NULL, &error))) {
+    if (!chardev_fe_attach(console.chr, &console_ops, &console, &error) ||
+        (vcon.chr && !chardev_fe_attach(vcon.chr, &console_ops, &vcon, &error))) {
         fprintf(stderr, "vmd-vm: %s\n", error->message);
         return 1;
     }

@@ -130,20 +130,13 @@ static const VirtioDeviceOps virtio_blk_ops = {
     .queue_notify = blk_notify,
 };
 
-static const VirtioDeviceOps virtio_blk_ro_ops = {
-    .name = "virtio-blk",
-    .device_id = 2,
-    .features = VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_RO,
-    .num_queues = 1,
-    .config_size = 24,
-    .config_read = blk_config_read,
-    .queue_notify = blk_notify,
-};
-
 void virtio_blk_init(VirtioBlk *b, const VirtioDma *dma, BlockDriverState *bs, bool read_only,
                      const char *serial)
 {
-    virtio_device_init(&b->dev, read_only ? &virtio_blk_ro_ops : &virtio_blk_ops, dma);
+    virtio_device_init(&b->dev, &virtio_blk_ops, dma);
+    if (read_only) {
+        b->dev.host_features |= VIRTIO_BLK_F_RO;
+    }
     b->bs = bdrv_ref(bs);
     b->capacity = (uint64_t)MAX(bdrv_getlength(bs), 0) / SECTOR;
     b->read_only = read_only;

@@ -20,11 +20,6 @@ enum {
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 #define VIRTIO_VENDOR 0x554d4551     /* "QEMU", what Linux expects of the virt board */
 
-static uint64_t offered(const VirtioDevice *d)
-{
-    return d->ops->features | VIRTIO_F_VERSION_1;
-}
-
 static VirtQueue *selected(VirtioMmio *t)
 {
     return t->queue_sel < t->dev->ops->num_queues ? &t->dev->vq[t->queue_sel] : NULL;
@@ -40,8 +35,9 @@ static uint32_t read_reg(VirtioMmio *t, uint64_t offset)
     case DEVICE_ID: return d->ops->device_id;
     case VENDOR_ID: return VIRTIO_VENDOR;
     case DEVICE_FEATURES:
-        return t->device_features_sel < 2 ? (uint32_t)(offered(d) >> (32 * t->device_features_sel))
-                                          : 0;
+        return t->device_features_sel < 2
+                   ? (uint32_t)(d->host_features >> (32 * t->device_features_sel))
+                   : 0;
     case QUEUE_NUM_MAX: return vq ? VIRTIO_QUEUE_MAX : 0;
     case QUEUE_READY: return vq ? vq->ready : 0;
     case INTERRUPT_STATUS: return d->isr;
@@ -66,7 +62,8 @@ static void write_status(VirtioMmio *t, uint32_t v)
     }
     if ((v & VIRTIO_STATUS_FEATURES_OK) && !(d->status & VIRTIO_STATUS_FEATURES_OK)) {
         /* Accept only a subset of what was offered, and only modern drivers. */
-        if ((d->driver_features & ~offered(d)) || !(d->driver_features & VIRTIO_F_VERSION_1)) {
+        if ((d->driver_features & ~d->host_features) ||
+            !(d->driver_features & VIRTIO_F_VERSION_1)) {
             v &= ~VIRTIO_STATUS_FEATURES_OK;
         }
     }

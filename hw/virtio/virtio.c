@@ -27,6 +27,7 @@ void virtio_device_init(VirtioDevice *d, const VirtioDeviceOps *ops, const Virti
     memset(d, 0, sizeof(*d));
     d->ops = ops;
     d->dma = dma;
+    d->host_features = ops->features | VIRTIO_F_VERSION_1;
     g_mutex_init(&d->lock);
 }
 

@@ -74,6 +74,7 @@ struct VirtioDevice {
     const VirtioDeviceOps *ops;
     const VirtioDma *dma;
     GMutex lock;              /* device state: transports and back ends both come here */
+    uint64_t host_features;   /* offered: ops->features, VERSION_1 and per-device bits */
     uint32_t status;
     uint64_t driver_features;
     uint32_t isr;             /* interrupt status: bit 0 used buffer, bit 1 config change */

@@ -72,7 +72,8 @@ int riscv_cpu_pending_irq(RiscvCPU *cpu)
         return -1;
     }
     bool mie = cpu->priv < RISCV_PRIV_M || (s->mstatus & MSTATUS_MIE);
-    bool sie = cpu->priv < RISCV_PRIV_S || (cpu->priv == RISCV_PRIV_S && (s->mstatus & MSTATUS_SIE));
+    bool sie = cpu->priv < RISCV_PRIV_S ||
+               (cpu->priv == RISCV_PRIV_S && (s->mstatus & MSTATUS_SIE));
     uint64_t m_irqs = mie ? pending & ~s->mideleg : 0;
     uint64_t s_irqs = sie ? pending & s->mideleg : 0;
     uint64_t take = m_irqs ? m_irqs : s_irqs;

@@ -259,10 +259,11 @@ static inline RiscvTlbEntry *tlb_entry(RiscvCPU *cpu, unsigned mmu_idx, uint64_t
  * RAM (filling the TLB when it may) or NULL with *ret_paddr set for MMIO; raises on
  * faults.
  */
-static void *resolve(RiscvCPU *cpu, uint64_t vaddr, unsigned len, int access, unsigned priv,
-                     unsigned mmu_idx, uint64_t *ret_paddr)
+static void *resolve(RiscvCPU *cpu, uint64_t vaddr, unsigned len, int access, unsigned mmu_idx,
+                     uint64_t *ret_paddr)
 {
     const RiscvBus *bus = cpu->sys.bus;
+    unsigned priv = data_priv(mmu_idx);
     RiscvTranslation t;
     RiscvException e = riscv_mmu_translate(cpu, vaddr, access, priv, &t);
     if (e) {
@@ -302,11 +303,6 @@ static void *resolve(RiscvCPU *cpu, uint64_t vaddr, unsigned len, int access, un
     return host + (t.paddr & 0xfff);
 }
 
-static unsigned mmu_idx_priv(RiscvCPU *cpu, unsigned mmu_idx)
-{
-    return data_priv(mmu_idx);
-}
-
 static uint64_t load_le(const void *p, unsigned size)
 {
     uint64_t v = 0;
@@ -331,8 +327,7 @@ static uint64_t sys_load(void *env, uint64_t addr, unsigned memop, unsigned mmu_
         return v;
     }
     uint64_t paddr;
-    void *host = resolve(cpu, addr, size, RISCV_ACCESS_LOAD, mmu_idx_priv(cpu, mmu_idx),
-                         mmu_idx, &paddr);
+    void *host = resolve(cpu, addr, size, RISCV_ACCESS_LOAD, mmu_idx, &paddr);
     if (host) {
         return load_le(host, size);
     }
@@ -355,16 +350,14 @@ static void sys_store(void *env, uint64_t addr, uint64_t val, unsigned memop, un
     if (((addr & 0xfff) + size) > 4096) {
         /* Check both pages before writing anything, so a fault leaves memory as it was. */
         uint64_t second = (addr & PAGE_MASK) + 4096, paddr;
-        resolve(cpu, second, 1, RISCV_ACCESS_STORE, mmu_idx_priv(cpu, mmu_idx), mmu_idx,
-                &paddr);
+        resolve(cpu, second, 1, RISCV_ACCESS_STORE, mmu_idx, &paddr);
         for (unsigned i = 0; i < size; i++) {
             sys_store(env, addr + i, val >> (8 * i), IR_MO_8, mmu_idx);
         }
         return;
     }
     uint64_t paddr;
-    void *host = resolve(cpu, addr, size, RISCV_ACCESS_STORE, mmu_idx_priv(cpu, mmu_idx),
-                         mmu_idx, &paddr);
+    void *host = resolve(cpu, addr, size, RISCV_ACCESS_STORE, mmu_idx, &paddr);
     if (host) {
         memcpy(host, &val, size);
         return;
@@ -383,8 +376,7 @@ static void *sys_atomic_addr(void *env, uint64_t addr, unsigned memop, unsigned 
         return (void *)(te->addend + addr);
     }
     uint64_t paddr;
-    void *host = resolve(cpu, addr, size, RISCV_ACCESS_STORE, mmu_idx_priv(cpu, mmu_idx),
-                         mmu_idx, &paddr);
+    void *host = resolve(cpu, addr, size, RISCV_ACCESS_STORE, mmu_idx, &paddr);
     if (!host) {
         /* AMOs on device memory are not supported by any device here. */
         riscv_cpu_raise(cpu, RISCV_EXCP_STORE_ACCESS, addr);

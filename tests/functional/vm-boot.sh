@@ -163,18 +163,20 @@ mkfifo "$tmp/in"
 timeout "$TIMEOUT" "$vm" "${linux[@]}" -append "console=ttyS0" <"$tmp/in" >"$tmp/console.log" 2>&1 &
 vm_pid=$!
 exec 7>"$tmp/in"
+# prompt_after_ready N: the shell's prompt has appeared after the Nth boot's marker.
+prompt_after_ready() {
+	awk -v n="$1" '/VMD-GUEST-READY/ { seen++ } seen >= n && /\/ # / { found = 1 } END { exit !found }' \
+		"$tmp/console.log"
+}
 step=0
 for _ in $(seq $((TIMEOUT * 10))); do
-	ready=$(grep -c "VMD-GUEST-READY" "$tmp/console.log")
-	if ((step == 0 && ready >= 1)); then
-		sleep 0.5 # let the shell print its prompt
+	if ((step == 0)) && prompt_after_ready 1; then
 		printf 'echo "typed: $((6*7))"\n' >&7
 		step=1
 	elif ((step == 1)) && grep -q "typed: 42" "$tmp/console.log"; then
 		printf 'reboot\n' >&7
 		step=2
-	elif ((step == 2 && ready >= 2)); then
-		sleep 0.5
+	elif ((step == 2)) && prompt_after_ready 2; then
 		printf 'poweroff\n' >&7
 		step=3
 	fi
@@ -218,7 +220,8 @@ def until(marker):
             raise SystemExit("connection closed before " + marker.decode())
         buf += chunk
 until(b"VMD-GUEST-READY")
-time.sleep(0.5)
+buf = buf[buf.index(b"VMD-GUEST-READY"):]
+until(b"/ # ")  # the shell's prompt: it reads its input now
 s.sendall(b"echo socket-$((7*6))\n")
 until(b"socket-42")
 s.sendall(b"poweroff\n")
